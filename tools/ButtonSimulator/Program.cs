@@ -1,0 +1,2 @@
+Console.Error.WriteLine("ButtonSimulator: not built yet.");
+return 1;

@@ -1,0 +1,2 @@
+Console.Error.WriteLine("LocalHost: not built yet.");
+return 1;

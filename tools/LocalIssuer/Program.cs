@@ -1,0 +1,2 @@
+Console.Error.WriteLine("LocalIssuer: not built yet.");
+return 1;

@@ -1,0 +1,2 @@
+Console.Error.WriteLine("LocalMongo: not built yet.");
+return 1;
