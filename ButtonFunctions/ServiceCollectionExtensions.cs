@@ -1,12 +1,12 @@
+using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace ButtonFunctions;
 
 /// <summary>Composition root: one extension per concern, called from Program.cs.</summary>
-public static class ButtonFunctionsHostBuilderExtensions
+public static class ButtonFunctionsApplicationBuilderExtensions
 {
-    public static IHostApplicationBuilder AddButtonFunctions(this IHostApplicationBuilder builder)
+    public static FunctionsApplicationBuilder AddButtonFunctions(this FunctionsApplicationBuilder builder)
     {
         builder.Services.AddProblemDetails();
         return builder;
