@@ -34,6 +34,31 @@ public sealed class LocalMongoFailPointTests
     }
 
     [Fact]
+    public async Task WriteErrorsFrom_throttles_only_the_tail_of_an_insert_batch_like_Cosmos()
+    {
+        await using var mongo = await LocalMongoContext.StartAsync();
+        var clicks = mongo.Collection("clicks");
+        var batch = Enumerable.Range(0, 5).Select(i => new BsonDocument("_id", i)).ToList();
+        await mongo.ConfigureFailPointAsync(new BsonDocument("times", 1), new BsonDocument
+        {
+            { "failCommands", new BsonArray { "insert" } },
+            { "errorCode", 16500 },
+            { "errmsg", "Request rate is large. RetryAfterMs=50" },
+            { "writeErrorsFrom", 2 },
+        });
+
+        var e = await Assert.ThrowsAsync<MongoBulkWriteException<BsonDocument>>(() =>
+            clicks.InsertManyAsync(batch, new InsertManyOptions { IsOrdered = false }));
+        await clicks.InsertManyAsync(batch.Skip(2), new InsertManyOptions { IsOrdered = false });
+
+        Assert.Equal([2, 3, 4], e.WriteErrors.Select(w => w.Index));
+        Assert.All(e.WriteErrors, w => Assert.Equal(16500, w.Code));
+        Assert.All(e.WriteErrors, w => Assert.Contains("RetryAfterMs=50", w.Message, StringComparison.Ordinal));
+        Assert.Equal(2, e.Result.InsertedCount);
+        Assert.Equal(5, await clicks.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+    }
+
+    [Fact]
     public async Task Skip_mode_lets_the_first_commands_through_and_off_turns_the_point_off()
     {
         await using var mongo = await LocalMongoContext.StartAsync();

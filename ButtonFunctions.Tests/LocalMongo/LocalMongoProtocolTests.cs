@@ -57,6 +57,27 @@ public sealed class LocalMongoProtocolTests
     }
 
     [Fact]
+    public async Task Raw_OP_MSG_with_checksum_document_sequence_and_moreToCome_is_handled()
+    {
+        await using var mongo = await LocalMongoContext.StartAsync();
+        using var client = new TcpClient();
+        await client.ConnectAsync("127.0.0.1", mongo.Server.Port);
+        var stream = client.GetStream();
+
+        // moreToCome (flag bit 1): the server runs the insert and sends no reply.
+        var insert = new BsonDocument { { "insert", "raw" }, { "ordered", false }, { "$db", "buttons" } };
+        await stream.WriteAsync(OpMsg(1, flags: 2, insert, ("documents", [new BsonDocument("_id", 1), new BsonDocument("_id", 2)])));
+
+        // checksumPresent (flag bit 0): four trailing checksum bytes are tolerated.
+        await stream.WriteAsync(OpMsg(2, flags: 1, new BsonDocument { { "count", "raw" }, { "$db", "buttons" } }));
+        var reply = await ReadReplyAsync(stream);
+
+        Assert.Equal(2, reply.ResponseTo);
+        Assert.Equal(2013, reply.OpCode);
+        Assert.Equal(2, reply.Body["n"].ToInt32());
+    }
+
+    [Fact]
     public async Task Stopped_server_fails_fast_and_resumed_server_still_has_the_data()
     {
         await using var mongo = await LocalMongoContext.StartAsync();
@@ -93,6 +114,46 @@ public sealed class LocalMongoProtocolTests
 
         Assert.Equal(800, await clicks.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
         Assert.Equal(100, await clicks.CountDocumentsAsync(new BsonDocument("t", 7)));
+    }
+
+    private static byte[] OpMsg(int requestId, uint flags, BsonDocument body, params (string Name, BsonDocument[] Documents)[] sequences)
+    {
+        using var message = new MemoryStream();
+        message.Write(new byte[16]);
+        message.Write(BitConverter.GetBytes(flags));
+        message.WriteByte(0);
+        message.Write(body.ToBson());
+        foreach (var (name, documents) in sequences)
+        {
+            var payload = documents.SelectMany(d => d.ToBson()).ToArray();
+            var identifier = System.Text.Encoding.UTF8.GetBytes(name + "\0");
+            message.WriteByte(1);
+            message.Write(BitConverter.GetBytes(4 + identifier.Length + payload.Length));
+            message.Write(identifier);
+            message.Write(payload);
+        }
+
+        if ((flags & 1) != 0)
+        {
+            message.Write(new byte[4]); // not verified by LocalMongo
+        }
+
+        var bytes = message.ToArray();
+        BinaryPrimitives.WriteInt32LittleEndian(bytes, bytes.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4), requestId);
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(12), 2013);
+        return bytes;
+    }
+
+    private static async Task<(int ResponseTo, int OpCode, BsonDocument Body)> ReadReplyAsync(NetworkStream stream)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var header = new byte[16];
+        await stream.ReadExactlyAsync(header, timeout.Token);
+        var rest = new byte[BinaryPrimitives.ReadInt32LittleEndian(header) - 16];
+        await stream.ReadExactlyAsync(rest, timeout.Token);
+        var body = MongoDB.Bson.Serialization.BsonSerializer.Deserialize<BsonDocument>(rest.AsSpan(5).ToArray());
+        return (BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(8)), BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(12)), body);
     }
 
     private static byte[] Header(int length, int opCode)

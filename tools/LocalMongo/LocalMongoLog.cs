@@ -8,7 +8,7 @@ internal static partial class LocalMongoLog
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "LocalMongo listening on 127.0.0.1:{Port}")]
     public static partial void Listening(ILogger logger, int port);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "LocalMongo stopped listening on port {Port}; {Connections} connections closed, data kept")]
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "LocalMongo stopped listening on port {Port}; {Connections} connections closed")]
     public static partial void StoppedListening(ILogger logger, int port, int connections);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Debug, Message = "Connection {ConnectionId} opened from {Remote}")]

@@ -68,7 +68,7 @@ internal sealed class CommandDispatcher(InMemoryStore store, CursorRegistry curs
                 await Task.Delay(block, time, ct).ConfigureAwait(false);
             }
 
-            if (fail.ErrorCode is not null)
+            if (fail.ErrorCode is not null && !(fail.WriteErrorsFrom is not null && name == "insert"))
             {
                 return fail.ErrorReply();
             }
@@ -77,7 +77,9 @@ internal sealed class CommandDispatcher(InMemoryStore store, CursorRegistry curs
         BsonDocument reply;
         try
         {
-            reply = Run(name, command, database, connection, legacyDatabase is not null);
+            reply = name == "insert" && fail is { ErrorCode: { } code, WriteErrorsFrom: { } from }
+                ? Insert(command, database, (from, ErrorCodes.Reply(code, fail.Message)))
+                : Run(name, command, database, connection, legacyDatabase is not null);
         }
         catch (CommandException e)
         {
@@ -226,7 +228,7 @@ internal sealed class CommandDispatcher(InMemoryStore store, CursorRegistry curs
         return Ok();
     }
 
-    private BsonDocument Insert(BsonDocument cmd, string db)
+    private BsonDocument Insert(BsonDocument cmd, string db, (int From, BsonDocument Error)? injected = null)
     {
         var name = CollectionName(cmd, "insert");
         if (cmd.GetValue("documents", BsonNull.Value) is not BsonArray documents)
@@ -254,9 +256,11 @@ internal sealed class CommandDispatcher(InMemoryStore store, CursorRegistry curs
 
                 for (var i = 0; i < documents.Count; i++)
                 {
-                    var error = documents[i] is BsonDocument doc
-                        ? PrepareId(doc) ?? collection.Insert(doc)
-                        : new BsonDocument { { "code", ErrorCodes.TypeMismatch }, { "errmsg", "documents to insert must be objects" } };
+                    var error = injected is { } fault && i >= fault.From
+                        ? new BsonDocument { { "code", fault.Error["code"] }, { "errmsg", fault.Error["errmsg"] } }
+                        : documents[i] is BsonDocument doc
+                            ? PrepareId(doc) ?? collection.Insert(doc)
+                            : new BsonDocument { { "code", ErrorCodes.TypeMismatch }, { "errmsg", "documents to insert must be objects" } };
                     if (error is null)
                     {
                         n++;

@@ -6,8 +6,10 @@ namespace LocalMongo.Commands;
 /// mongod's <c>failCommand</c> fail point, configured with the same test command:
 /// <c>{ configureFailPoint: "failCommand", mode: "alwaysOn" | "off" | { times: n } | { skip: n },
 /// data: { failCommands: [...], errorCode, closeConnection, blockConnection, blockTimeMS,
-/// writeConcernError, errorLabels, appName } }</c>. One LocalMongo extension: <c>data.errmsg</c>
-/// replaces mongod's fixed message (Cosmos DB puts <c>RetryAfterMs=n</c> there); a real mongod ignores it.
+/// writeConcernError, errorLabels, appName } }</c>. Two LocalMongo extensions, which a real mongod ignores:
+/// <c>data.errmsg</c> replaces mongod's fixed message (Cosmos DB puts <c>RetryAfterMs=n</c> there), and
+/// <c>data.writeErrorsFrom: k</c> makes an insert store documents 0..k-1 and report the rest as write
+/// errors with <c>errorCode</c> (Cosmos DB throttling only part of a batch; mongod fails the whole command).
 /// </summary>
 internal sealed class FailCommandPoint
 {
@@ -121,6 +123,8 @@ internal sealed class FailAction
 
     public BsonArray? ErrorLabels { get; private init; }
 
+    public int? WriteErrorsFrom { get; private init; }
+
     private string? AppName { get; init; }
 
     private string? Namespace { get; init; }
@@ -152,6 +156,7 @@ internal sealed class FailAction
             Block = block,
             WriteConcernError = data.GetValue("writeConcernError", BsonNull.Value) as BsonDocument,
             ErrorLabels = data.GetValue("errorLabels", BsonNull.Value) as BsonArray,
+            WriteErrorsFrom = data.TryGetValue("writeErrorsFrom", out var from) && from.IsNumeric ? Math.Max(0, from.ToInt32()) : null,
             AppName = data.TryGetValue("appName", out var app) && app.IsString ? app.AsString : null,
             Namespace = data.TryGetValue("namespace", out var ns) && ns.IsString ? ns.AsString : null,
         };
