@@ -129,6 +129,22 @@ public sealed class LocalMongoWriteTests
     }
 
     [Fact]
+    public async Task Collections_are_created_implicitly_by_insert_and_listIndexes_of_a_missing_one_is_NamespaceNotFound()
+    {
+        await using var mongo = await LocalMongoContext.StartAsync();
+
+        var before = await (await mongo.Database.ListCollectionNamesAsync()).ToListAsync();
+        await mongo.Collection("destinations").InsertOneAsync(new BsonDocument("_id", "arn:aws:iot:eu-west-1:1:destination/x"));
+        var after = await (await mongo.Database.ListCollectionNamesAsync()).ToListAsync();
+        var e = await Assert.ThrowsAsync<MongoCommandException>(() => mongo.Database.RunCommandAsync<BsonDocument>(new BsonDocument("listIndexes", "nothing-here")));
+
+        Assert.Empty(before);
+        Assert.Equal(["destinations"], after);
+        Assert.Equal(26, e.Code);
+        Assert.Equal("NamespaceNotFound", e.CodeName);
+    }
+
+    [Fact]
     public async Task Unique_index_over_existing_duplicates_fails_and_is_not_created()
     {
         await using var mongo = await LocalMongoContext.StartAsync();

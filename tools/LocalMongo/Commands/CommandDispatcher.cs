@@ -85,7 +85,7 @@ internal sealed class CommandDispatcher(InMemoryStore store, CursorRegistry curs
         {
             reply = e.ToReply();
         }
-        catch (Exception e) when (e is InvalidCastException or FormatException or ArgumentException or OverflowException or InvalidOperationException)
+        catch (Exception e) when (e is InvalidCastException or FormatException or ArgumentException or OverflowException or InvalidOperationException or KeyNotFoundException)
         {
             // A field of the wrong BSON type that no explicit check caught: a client error, not a server crash.
             LocalMongoLog.CommandRejected(logger, e, name, connection.Id);

@@ -27,7 +27,8 @@ internal sealed class CursorRegistry(TimeProvider time)
     {
         ExpireIdle();
         var cursor = new ServerCursor(ns, results.GetEnumerator(), time.GetUtcNow());
-        var batch = cursor.TakeBatch(batchSize ?? DefaultFirstBatch);
+        // batchSize 0 asks for an open cursor and an empty first batch (mongod does not run the query yet).
+        var batch = batchSize == 0 ? [] : cursor.TakeBatch(batchSize ?? DefaultFirstBatch);
         long id = 0;
         if (!cursor.Exhausted && !singleBatch)
         {
