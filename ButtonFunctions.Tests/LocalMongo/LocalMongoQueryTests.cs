@@ -53,6 +53,8 @@ public sealed class LocalMongoQueryTests
         var notIn = await clicks.Find(f.Nin("deviceId", ["dev-1", "dev-2"])).ToListAsync();
         var skipped = await clicks.Find(FilterDefinition<BsonDocument>.Empty).Sort(new BsonDocument("_id", 1)).Skip(3).ToListAsync();
         var projected = await clicks.Find(f.Eq("_id", "a")).Project(new BsonDocument { { "deviceId", 1 }, { "_id", 0 } }).SingleAsync();
+        var onlyId = await clicks.Find(f.Eq("_id", "a")).Project(new BsonDocument("_id", 1)).SingleAsync();
+        var excluded = await clicks.Find(f.Eq("_id", "a")).Project(BsonDocument.Parse("{ clickType: 0, occurredAt: 0, batteryMillivolts: 0 }")).SingleAsync();
 
         Assert.Equal(["e", "d"], newestTwoSingles.Select(d => d["_id"].AsString));
         Assert.Equal(["b", "c"], window.Select(d => d["_id"].AsString));
@@ -62,6 +64,8 @@ public sealed class LocalMongoQueryTests
         Assert.Equal(["e"], notIn.Select(d => d["_id"].AsString));
         Assert.Equal(["d", "e"], skipped.Select(d => d["_id"].AsString));
         Assert.Equal(new BsonDocument("deviceId", "dev-1"), projected);
+        Assert.Equal(new BsonDocument("_id", "a"), onlyId);
+        Assert.Equal(new BsonDocument { { "_id", "a" }, { "deviceId", "dev-1" } }, excluded);
     }
 
     [Fact]

@@ -30,7 +30,7 @@ internal sealed class Projection
         var included = new List<string>();
         var excluded = new List<string>();
         var computed = new List<(string[], Func<BsonDocument, BsonValue?>)>();
-        var idExcluded = false;
+        bool? idIncluded = null;
         Flatten(spec, prefix: null);
 
         void Flatten(BsonDocument doc, string? prefix)
@@ -44,7 +44,7 @@ internal sealed class Projection
                     var include = value.ToBoolean();
                     if (path == "_id")
                     {
-                        idExcluded = !include;
+                        idIncluded = include;
                     }
                     else
                     {
@@ -62,7 +62,10 @@ internal sealed class Projection
             }
         }
 
-        var inclusion = included.Count > 0 || computed.Count > 0;
+        var idExcluded = idIncluded == false;
+
+        // { _id: 1 } alone is an inclusion projection too.
+        var inclusion = included.Count > 0 || computed.Count > 0 || (idIncluded == true && excluded.Count == 0);
         if (inclusion && excluded.Count > 0)
         {
             throw new CommandException(31254, $"Cannot do exclusion on field {excluded[0]} in inclusion projection");
