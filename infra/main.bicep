@@ -64,7 +64,7 @@ param cosmosThroughputMode string = 'serverless'
 @minValue(1000)
 param cosmosAutoscaleMaxThroughput int = 1000
 
-@description('Only ARM may change Cosmos DB databases, collections and indexes. Leave off while the app creates its indexes at start-up.')
+@description('Only ARM may change Cosmos DB databases, collections and indexes. Leave off while the app creates its own indexes at start-up.')
 param cosmosDisableKeyBasedMetadataWriteAccess bool = false
 
 @description('Days click events are kept (TTL index on `_ts`); 0 keeps them forever.')

@@ -84,6 +84,9 @@ public sealed class DataTemplateTests(BicepTemplateFixture template)
         Assert.True(vault.At("properties", "enableSoftDelete").GetBoolean());
         Assert.Equal(7, vault.At("properties", "softDeleteRetentionInDays").GetInt32());
         Assert.False(vault.At("properties").Has("accessPolicies"));
+        Assert.False(vault.At("properties", "enabledForDeployment").GetBoolean());
+        Assert.False(vault.At("properties", "enabledForTemplateDeployment").GetBoolean());
+        Assert.False(vault.At("properties", "enabledForDiskEncryption").GetBoolean());
         // Key Vault refuses an explicit `false`; off means the property is absent.
         Assert.False(vault.At("properties").Has("enablePurgeProtection"));
         Assert.True(protectedVault.At("properties", "enablePurgeProtection").GetBoolean());

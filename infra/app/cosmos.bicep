@@ -49,7 +49,7 @@ param connectionStringSecretName string
 var serverless = throughputMode == 'serverless'
 
 // Indexes the click store queries by: a device's clicks newest first, and everything newest first.
-// ARM index keys carry no sort direction; Cosmos DB serves both directions from them.
+// ARM index keys carry no sort direction, so {deviceId: 1, occurredAt: -1} is declared by its keys.
 var clickIndexes = [
   { key: { keys: ['_id'] } }
   { key: { keys: ['deviceId', 'occurredAt'] } }
@@ -94,8 +94,8 @@ resource account 'Microsoft.DocumentDB/databaseAccounts@2026-03-15' = {
     // The key lives only in Key Vault.
     disableLocalAuth: false
     // When on, databases, collections, indexes and throughput can only change through ARM (this
-    // template), not through the connection string. Off by default because the click store creates
-    // its indexes at start-up with createIndexes (a no-op once this template created them).
+    // template), not through the connection string. Off by default because the click store may
+    // create its indexes at start-up (createIndexes), which this setting would refuse.
     disableKeyBasedMetadataWriteAccess: disableKeyBasedMetadataWriteAccess
     // Flex Consumption without a virtual network connects from shared outbound addresses, so the
     // account keeps its public endpoint (TLS 1.2+, key required). Private endpoints need a VNet.
