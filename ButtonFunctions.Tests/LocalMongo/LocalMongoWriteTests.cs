@@ -145,6 +145,37 @@ public sealed class LocalMongoWriteTests
     }
 
     [Fact]
+    public async Task Dropped_indexes_disappear_and_a_dropped_unique_index_stops_enforcing()
+    {
+        await using var mongo = await LocalMongoContext.StartAsync();
+        var clicks = mongo.Collection("clicks");
+        await clicks.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(new BsonDocument("k", 1), new CreateIndexOptions { Unique = true }));
+        await clicks.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(new BsonDocument("occurredAt", -1)));
+        await clicks.InsertOneAsync(new BsonDocument { { "_id", 1 }, { "k", "same" } });
+
+        await clicks.Indexes.DropOneAsync("k_1");
+        await clicks.InsertOneAsync(new BsonDocument { { "_id", 2 }, { "k", "same" } });
+        await clicks.Indexes.DropAllAsync();
+
+        Assert.Equal(["_id_"], (await (await clicks.Indexes.ListAsync()).ToListAsync()).Select(i => i["name"].AsString));
+        Assert.Equal(2, await clicks.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+    }
+
+    [Fact]
+    public async Task Real_commands_outside_the_stand_in_answer_NotImplemented_not_CommandNotFound()
+    {
+        await using var mongo = await LocalMongoContext.StartAsync();
+        var clicks = mongo.Collection("clicks");
+        await clicks.InsertOneAsync(new BsonDocument("_id", 1));
+
+        var e = await Assert.ThrowsAsync<MongoCommandException>(() =>
+            clicks.UpdateOneAsync(new BsonDocument("_id", 1), new BsonDocument("$set", new BsonDocument("x", 1))));
+
+        Assert.Equal(238, e.Code);
+        Assert.Equal("NotImplemented", e.CodeName);
+    }
+
+    [Fact]
     public async Task Unique_index_over_existing_duplicates_fails_and_is_not_created()
     {
         await using var mongo = await LocalMongoContext.StartAsync();

@@ -5,14 +5,6 @@ using MongoDB.Bson;
 
 namespace LocalMongo.Commands;
 
-/// <summary>Per-connection facts the commands need (from the handshake).</summary>
-internal sealed class ConnectionContext(int id)
-{
-    public int Id { get; } = id;
-
-    public string? AppName { get; set; }
-}
-
 /// <summary>
 /// Runs one command document and returns mongod's reply, or null when a fail point says to close the
 /// connection. Implements exactly the commands ButtonFunctions sends (see README "LocalMongo").
@@ -25,6 +17,18 @@ internal sealed class CommandDispatcher(InMemoryStore store, CursorRegistry curs
 
     /// <summary>MongoDB 7.0, the newest server version Cosmos DB for MongoDB offers.</summary>
     public const int MaxWireVersion = 21;
+
+    // Real mongod commands this stand-in does not implement: answered NotImplemented (238) so nobody
+    // mistakes them for typos, where an unknown name gets mongod's CommandNotFound (59).
+    private static readonly HashSet<string> RealButUnimplemented = new(StringComparer.Ordinal)
+    {
+        "update", "findAndModify", "findandmodify", "distinct", "bulkWrite", "mapReduce", "collMod", "renameCollection",
+        "saslStart", "saslContinue", "authenticate", "logout", "startSession", "refreshSessions", "killSessions",
+        "commitTransaction", "abortTransaction", "serverStatus", "dbStats", "collStats", "explain", "validate",
+        "currentOp", "killOp", "getParameter", "setParameter", "replSetGetStatus", "getLog", "hostInfo",
+        "connectionStatus", "whatsmyuri", "getCmdLineOpts", "createUser", "dropUser", "usersInfo",
+        "listSearchIndexes", "createSearchIndexes", "shardCollection", "getLastError",
+    };
 
     public async ValueTask<BsonDocument?> ExecuteAsync(BsonDocument command, string? legacyDatabase, ConnectionContext connection, CancellationToken ct)
     {
@@ -128,6 +132,8 @@ internal sealed class CommandDispatcher(InMemoryStore store, CursorRegistry curs
             "delete" => Delete(cmd, db),
             "aggregate" => Aggregate(cmd, db),
             "count" => Count(cmd, db),
+            "dropIndexes" => DropIndexes(cmd, db),
+            _ when RealButUnimplemented.Contains(name) => throw Filter.NotImplemented($"the '{name}' command"),
             _ => throw new CommandException(ErrorCodes.CommandNotFound, $"no such command: '{name}'"),
         };
     }
@@ -464,6 +470,19 @@ internal sealed class CommandDispatcher(InMemoryStore store, CursorRegistry curs
         }
 
         return new BsonDocument { { "nIndexesWas", dropped.IndexCount }, { "ns", dropped.Namespace }, { "ok", 1.0 } };
+    }
+
+    private BsonDocument DropIndexes(BsonDocument cmd, string db)
+    {
+        var name = CollectionName(cmd, "dropIndexes");
+        var collection = store.Find(db, name) ?? throw new CommandException(ErrorCodes.NamespaceNotFound, $"ns not found {db}.{name}");
+        var which = cmd.GetValue("index", BsonNull.Value);
+        lock (collection.Sync)
+        {
+            var before = collection.IndexCount;
+            collection.DropIndexes(which);
+            return new BsonDocument { { "nIndexesWas", before }, { "ok", 1.0 } };
+        }
     }
 
     private BsonDocument DropDatabase(string db)

@@ -152,6 +152,29 @@ internal sealed class Collection(string database, string name)
         return toCreate;
     }
 
+    /// <summary>dropIndexes: "*" drops all but _id; otherwise a name, a key pattern, or a list of names.</summary>
+    public void DropIndexes(BsonValue which)
+    {
+        List<IndexDefinition> doomed = which switch
+        {
+            BsonString { Value: "*" } => [.. _indexes.Where(i => !i.IsIdIndex)],
+            BsonString name => [Named(name.Value)],
+            BsonDocument key => [_indexes.Find(i => i.Key.Equals(key))
+                ?? throw new CommandException(27, $"can't find index with key: {IndexDefinition.Shell(key)}")],
+            BsonArray names => [.. names.Select(n => Named(n.AsString))],
+            _ => throw new CommandException(ErrorCodes.TypeMismatch, "'index' must be a string, a document or an array of strings"),
+        };
+        if (doomed.Exists(i => i.IsIdIndex))
+        {
+            throw new CommandException(72, "cannot drop _id index");
+        }
+
+        _indexes.RemoveAll(doomed.Contains);
+
+        IndexDefinition Named(string name) =>
+            _indexes.Find(i => i.Name == name) ?? throw new CommandException(27, $"index not found with name [{name}]");
+    }
+
     /// <summary>Builds planned indexes over the existing documents; all or nothing.</summary>
     public void BuildIndexes(List<IndexDefinition> indexes)
     {
