@@ -98,35 +98,42 @@ internal sealed partial class InvocationForwarder : IDisposable
             error = ForwarderError.RequestCanceled;
         }
 
-        if (!transformer.FailureWritten && !context.RequestAborted.IsCancellationRequested)
+        if (!transformer.ResponseReceived)
         {
-            // Normally the outcome is already known (the response was held for it); after a committed large
-            // response, or a forwarding error, wait for it here.
+            // The worker's HTTP side never answered: the function cannot have produced a response.
+            if (!invocation.IsCompleted)
+            {
+                session.Cancel(invocationId);
+            }
+
+            if (!context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
+            {
+                if (invocation.IsCompleted && !InvocationOutcome.Succeeded(invocation))
+                {
+                    await ProblemResponses.FunctionFailedAsync(context, invocationId).ConfigureAwait(false);
+                }
+                else
+                {
+                    LogForwardingFailed(_logger, function.Name, invocationId, error, context.GetForwarderErrorFeature()?.Exception?.Message);
+                    await ProblemResponses.WorkerUnreachableAsync(context, invocationId).ConfigureAwait(false);
+                }
+            }
+        }
+        else if (!transformer.FailureWritten)
+        {
+            // The response was committed (the normal case after the hold, or a body larger than the hold limit):
+            // a failure known only now can no longer change the status, but the client must not take the
+            // response as complete.
             await ((Task)invocation).WaitAsync(RequestConfig.ActivityTimeout!.Value, context.RequestAborted)
                 .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-
-        var succeeded = InvocationOutcome.Succeeded(invocation);
-        if (invocation.IsCompleted && !succeeded && !transformer.FailureWritten)
-        {
-            if (!context.Response.HasStarted)
+            if (invocation.IsCompleted && !InvocationOutcome.Succeeded(invocation))
             {
-                await ProblemResponses.FunctionFailedAsync(context, invocationId).ConfigureAwait(false);
-            }
-            else
-            {
-                // The response was committed before the function failed: the client must not take it as complete.
                 context.Abort();
             }
         }
-        else if (error != ForwarderError.None && !context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
-        {
-            LogForwardingFailed(_logger, function.Name, invocationId, error, context.GetForwarderErrorFeature()?.Exception?.Message);
-            await ProblemResponses.WorkerUnreachableAsync(context, invocationId).ConfigureAwait(false);
-        }
 
         var elapsed = Stopwatch.GetElapsedTime(started);
-        if (succeeded)
+        if (InvocationOutcome.Succeeded(invocation))
         {
             LogExecuted(_logger, function.Name, "Succeeded", invocationId, elapsed.TotalMilliseconds);
         }

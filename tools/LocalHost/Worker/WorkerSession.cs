@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net.Sockets;
 using System.Text.Json;
 using System.Threading.Channels;
 using Google.Protobuf.WellKnownTypes;
@@ -138,6 +139,28 @@ internal sealed partial class WorkerSession : IAsyncDisposable
         });
         var functions = await Task.WhenAll(loads).ConfigureAwait(false);
         _functions = functions.ToDictionary(f => f.Name, StringComparer.Ordinal);
+
+        // The worker's Kestrel may still be binding when the functions are loaded; a request forwarded before it
+        // listens would be refused while its invocation waits 15 s for it. Ready means both sides are up.
+        await WaitUntilListeningAsync(HttpUri, ct).ConfigureAwait(false);
+    }
+
+    private static async Task WaitUntilListeningAsync(Uri uri, CancellationToken ct)
+    {
+        using var retry = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
+        while (true)
+        {
+            using var probe = new Socket(SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                await probe.ConnectAsync(uri.Host, uri.Port, ct).ConfigureAwait(false);
+                return;
+            }
+            catch (SocketException)
+            {
+                await retry.WaitForNextTickAsync(ct).ConfigureAwait(false);
+            }
+        }
     }
 
     private LoadedFunction ToLoadedFunction(RpcFunctionMetadata function)
