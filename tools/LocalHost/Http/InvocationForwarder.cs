@@ -133,7 +133,11 @@ internal sealed partial class InvocationForwarder : IDisposable
         }
 
         var elapsed = Stopwatch.GetElapsedTime(started);
-        if (InvocationOutcome.Succeeded(invocation))
+        if (context.RequestAborted.IsCancellationRequested && !invocation.IsCompleted)
+        {
+            LogClientDisconnected(_logger, function.Name, invocationId, elapsed.TotalMilliseconds);
+        }
+        else if (InvocationOutcome.Succeeded(invocation))
         {
             LogExecuted(_logger, function.Name, "Succeeded", invocationId, elapsed.TotalMilliseconds);
         }
@@ -187,6 +191,10 @@ internal sealed partial class InvocationForwarder : IDisposable
     [LoggerMessage(EventId = 42, Level = LogLevel.Error,
         Message = "Executed 'Functions.{FunctionName}' ({Outcome}, Id={InvocationId}, Duration={DurationMs:0}ms)")]
     private static partial void LogExecutedWithFailure(ILogger logger, string functionName, string outcome, string invocationId, double durationMs, Exception? exception);
+
+    [LoggerMessage(EventId = 44, Level = LogLevel.Information,
+        Message = "Client disconnected from 'Functions.{FunctionName}' (Id={InvocationId}, Duration={DurationMs:0}ms); the worker was asked to cancel it")]
+    private static partial void LogClientDisconnected(ILogger logger, string functionName, string invocationId, double durationMs);
 
     [LoggerMessage(EventId = 43, Level = LogLevel.Error,
         Message = "Forwarding 'Functions.{FunctionName}' (Id={InvocationId}) to the worker failed: {Error} {Reason}")]
