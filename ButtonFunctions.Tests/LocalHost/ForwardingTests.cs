@@ -145,6 +145,18 @@ public sealed class ForwardingTests(TestAppHostFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task Large_request_body_streams_through_intact()
+    {
+        var body = string.Concat(Enumerable.Range(0, 40_000).Select(i => (char)('a' + (i % 26))));
+
+        using var response = await Client.PutAsync(new Uri("test/echo/5", UriKind.Relative), new StringContent(body));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var echo = await response.Content.ReadFromJsonAsync<EchoReport>();
+        Assert.Equal(body, echo?.Body);
+    }
+
+    [Fact]
     public async Task Worker_logs_arrive_with_their_level_and_category()
     {
         using var response = await Client.GetAsync(new Uri("test/echo/90210", UriKind.Relative));

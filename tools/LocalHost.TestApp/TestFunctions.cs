@@ -85,6 +85,13 @@ public sealed partial class TestFunctions(ILogger<TestFunctions> logger)
     public static IActionResult AnyMethod([HttpTrigger(AuthorizationLevel.Anonymous, Route = "any")] HttpRequest request) =>
         new ContentResult { Content = request.Method, ContentType = "text/plain", StatusCode = 200 };
 
+    /// <summary>Returns an environment variable of the worker, to show which settings reached it.</summary>
+    [Function("Setting")]
+    public static IActionResult Setting([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "setting/{name}")] HttpRequest request, string name) =>
+        Environment.GetEnvironmentVariable(name) is { } value
+            ? new ContentResult { Content = value, ContentType = "text/plain", StatusCode = 200 }
+            : new NotFoundResult();
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Echo called for {Id}")]
     private static partial void LogEcho(ILogger logger, int id);
 }

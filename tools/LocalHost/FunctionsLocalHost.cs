@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Yarp.ReverseProxy.Forwarder;
@@ -183,6 +184,8 @@ public sealed partial class FunctionsLocalHost : IAsyncDisposable
             ContentRootPath = _config.AppDirectory,
         });
         builder.WebHost.UseKestrelCore();
+        // Requests still in flight when LocalHost stops get the same grace as the worker.
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = _options.ShutdownGracePeriod);
         // Kestrel, routing, gRPC and YARP log through LocalHost's logger factory, without their per-request chatter.
         builder.Logging.AddProvider(new ForwardingLoggerProvider(_loggerFactory));
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
