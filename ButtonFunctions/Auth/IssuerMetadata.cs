@@ -16,7 +16,8 @@ internal sealed partial class IssuerMetadata : IDisposable
     // Since IdentityModel 8, ConfigurationManager refreshes in the background after RequestRefresh, so the
     // request that met the new key would still be checked against the old key set. This documented switch
     // makes the refresh happen inside the next GetConfigurationAsync call instead, which is what lets the
-    // first token signed with a rotated key pass.
+    // first token signed with a rotated key pass. IdentityModel caches the switch on first read, so it is set
+    // in runtimeconfig.json (RuntimeHostConfigurationOption in the csproj); setting it here is only a fallback.
     private const string BlockingRefreshSwitch = "Switch.Microsoft.IdentityModel.UpdateConfigAsBlocking";
 
     private readonly ConfigurationManager<OpenIdConnectConfiguration> _manager;
