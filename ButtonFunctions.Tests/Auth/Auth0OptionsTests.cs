@@ -1,5 +1,7 @@
 using ButtonFunctions.Auth;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace ButtonFunctions.Tests.Auth;
@@ -68,6 +70,45 @@ public sealed class Auth0OptionsTests
         var result = Validator.Validate(null, new Auth0Options { Domain = "tenant.eu.auth0.com", Authority = "https://x/", Audience = "https://api" });
 
         Assert.True(result.Failed);
+    }
+
+    [Fact]
+    public void App_settings_bind_including_the_allowed_client_list()
+    {
+        // Azure app settings use "__" for ":"; this is what they turn into.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Auth0:Domain"] = "tenant.eu.auth0.com",
+            ["Auth0:Audience"] = "https://buttons.example.com",
+            ["Auth0:AllowedClientIds:0"] = "iot-rule",
+            ["Auth0:AllowedClientIds:1"] = "dashboard",
+            ["Auth0:ClockSkew"] = "00:01:00",
+        }).Build();
+        using var services = new ServiceCollection()
+            .AddSingleton<IConfiguration>(configuration)
+            .AddOptions<Auth0Options>().BindConfiguration(Auth0Options.SectionName).Services
+            .AddSingleton<IValidateOptions<Auth0Options>, Auth0OptionsValidator>()
+            .BuildServiceProvider();
+
+        var options = services.GetRequiredService<IOptions<Auth0Options>>().Value;
+
+        Assert.Equal(["iot-rule", "dashboard"], options.AllowedClientIds);
+        Assert.Equal(TimeSpan.FromMinutes(1), options.ClockSkew);
+        Assert.Equal("https://tenant.eu.auth0.com/", options.ResolveAuthority().AbsoluteUri);
+    }
+
+    [Fact]
+    public void Resolving_invalid_options_fails_with_the_key_name()
+    {
+        using var services = new ServiceCollection()
+            .AddSingleton<IConfiguration>(new ConfigurationBuilder().Build())
+            .AddOptions<Auth0Options>().BindConfiguration(Auth0Options.SectionName).Services
+            .AddSingleton<IValidateOptions<Auth0Options>, Auth0OptionsValidator>()
+            .BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<Auth0Options>>().Value);
+
+        Assert.Contains("Auth0:Audience", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
