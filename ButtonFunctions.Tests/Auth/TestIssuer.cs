@@ -26,6 +26,9 @@ public sealed class TestIssuer : IAsyncLifetime
 
     private readonly string _secret = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(24));
 
+    /// <summary>The (random, per run) secret shared by the test clients.</summary>
+    public string Secret => _secret;
+
     public LocalIssuerServer Server { get; private set; } = null!;
 
     public string WriterToken { get; private set; } = null!;
