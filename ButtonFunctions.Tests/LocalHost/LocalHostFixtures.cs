@@ -10,13 +10,11 @@ namespace ButtonFunctions.Tests.LocalHost;
 public abstract class LocalHostFixture : IAsyncLifetime
 {
     private readonly string _appDirectory;
-    private readonly IReadOnlyDictionary<string, string?> _settings;
     private FunctionsLocalHost? _host;
 
-    protected LocalHostFixture(string appDirectory, IReadOnlyDictionary<string, string?>? settings = null)
+    protected LocalHostFixture(string appDirectory)
     {
         _appDirectory = appDirectory;
-        _settings = settings ?? new Dictionary<string, string?>();
     }
 
     public CapturingLoggerProvider Logs { get; } = new();
@@ -28,13 +26,7 @@ public abstract class LocalHostFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var loggerFactory = LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Debug).AddProvider(Logs));
-        var options = new FunctionsLocalHostOptions { AppDirectory = _appDirectory, Port = 0 };
-        foreach (var (key, value) in _settings)
-        {
-            options.Settings[key] = value;
-        }
-
-        _host = await FunctionsLocalHost.StartAsync(options, loggerFactory);
+        _host = await FunctionsLocalHost.StartAsync(new FunctionsLocalHostOptions { AppDirectory = _appDirectory, Port = 0 }, loggerFactory);
         Client = new HttpClient { BaseAddress = _host.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
     }
 
@@ -49,15 +41,7 @@ public abstract class LocalHostFixture : IAsyncLifetime
 }
 
 /// <summary>The production function app (ButtonFunctions) in a real worker.</summary>
-/// <remarks>
-/// The app refuses to start without Auth0 settings; these tests never send a token, so the authority is an
-/// unused loopback address that is never contacted.
-/// </remarks>
-public sealed class ButtonFunctionsHostFixture() : LocalHostFixture(FunctionsLocalHostOptions.FindAppDirectory(), new Dictionary<string, string?>
-{
-    ["Auth0__Authority"] = "http://127.0.0.1:9/",
-    ["Auth0__Audience"] = "https://buttonfunctions.local/api",
-});
+public sealed class ButtonFunctionsHostFixture() : LocalHostFixture(FunctionsLocalHostOptions.FindAppDirectory());
 
 /// <summary>The test function app (tools/LocalHost.TestApp) in a real worker.</summary>
 public sealed class TestAppHostFixture() : LocalHostFixture(TestAppDirectory)

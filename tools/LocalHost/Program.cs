@@ -47,7 +47,6 @@ root.SetAction(async (parse, ct) =>
     // --- local stand-ins for the app's dependencies (wired later) ---
     // When Mongo:ConnectionString is not configured, start LocalMongo here and pass its connection string in
     // options.Settings; when Auth0:Domain is not configured, start LocalIssuer here likewise.
-    await using var localIssuer = await LocalIssuerStandIn.StartIfNeededAsync(options, ct);
     // --- end of local stand-ins ---
 
     FunctionsLocalHost host;
