@@ -9,6 +9,7 @@ public static class ButtonFunctionsApplicationBuilderExtensions
     public static FunctionsApplicationBuilder AddButtonFunctions(this FunctionsApplicationBuilder builder)
     {
         builder.Services.AddProblemDetails();
+        builder.Services.AddClickIngestion();
         return builder;
     }
 }
