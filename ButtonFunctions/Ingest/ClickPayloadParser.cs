@@ -73,6 +73,12 @@ internal sealed partial class ClickPayloadParser(IOptions<IngestOptions> options
             return ClickBatch.Refused(ClickBatchError.EmptyBody, "The request body is empty; send a click object or an array of them.");
         }
 
+        // The JSON reader checks UTF-8 only when a string is materialised; refuse bad bytes up front instead.
+        if (!System.Text.Unicode.Utf8.IsValid(body.Span))
+        {
+            return ClickBatch.Refused(ClickBatchError.InvalidJson, "The body is not valid UTF-8.");
+        }
+
         JsonDocument document;
         try
         {

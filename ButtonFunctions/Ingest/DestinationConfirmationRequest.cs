@@ -30,6 +30,12 @@ public sealed partial record DestinationConfirmationRequest(string Arn, string C
     public static DestinationConfirmationRequest? Parse(ReadOnlyMemory<byte> body, string? headerArn, out string? error)
     {
         JsonDocument document;
+        if (!System.Text.Unicode.Utf8.IsValid(body.Span))
+        {
+            error = "The destination confirmation body is not valid UTF-8.";
+            return null;
+        }
+
         try
         {
             document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 4 });
