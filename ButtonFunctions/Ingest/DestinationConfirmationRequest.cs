@@ -24,7 +24,7 @@ public sealed partial record DestinationConfirmationRequest(string Arn, string C
     public const string ConfirmCommandTemplate = "aws iot confirm-topic-rule-destination --confirmation-token <confirmationToken from the request body>";
 
     public static bool IsConfirmation(HttpRequest request) =>
-        string.Equals(request.Headers[MessageTypeHeader], MessageType, StringComparison.OrdinalIgnoreCase);
+        string.Equals(request.Headers[MessageTypeHeader], MessageType, StringComparison.Ordinal);
 
     /// <summary>Reads and validates the body; <paramref name="error"/> says what is wrong when it returns null.</summary>
     public static DestinationConfirmationRequest? Parse(ReadOnlyMemory<byte> body, string? headerArn, out string? error)
