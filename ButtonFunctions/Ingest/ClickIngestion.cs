@@ -80,7 +80,11 @@ public sealed partial class ClickIngestion
             return StoreProblem(result, valid.Count);
         }
 
-        LogStored(_logger, result.Inserted, result.Duplicates, clientId);
+        if (valid.Count > 0)
+        {
+            LogStored(_logger, result.Inserted, result.Duplicates, clientId);
+        }
+
         if (invalid.Count > 0)
         {
             var (listedErrors, errorsTruncated) = Cap(invalid, ErrorsBudgetBytes, e => e.Reason);
