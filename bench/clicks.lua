@@ -9,7 +9,13 @@
 local token = io.open("token"):read("*l")
 local batch = tonumber(os.getenv("BATCH") or "1")
 local counter = 0
-local prefix = tostring(math.random(1, 1e9))
+local started = os.time()
+-- setup() runs in the main state; each thread gets its own id so the threads never send the same traceId.
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer " .. token
@@ -17,7 +23,7 @@ function request()
   local items = {}
   for i = 1, batch do
     counter = counter + 1
-    items[i] = string.format('{"serialNumber":"G030JF055364XVRB","batteryVoltage":"1705mV","clickType":"SINGLE","topic":"iotbutton/G030JF055364XVRB","receivedAtMs":1764064800123,"traceId":"%s-%d"}', prefix, counter)
+    items[i] = string.format('{"serialNumber":"G030JF055364XVRB","batteryVoltage":"1705mV","clickType":"SINGLE","topic":"iotbutton/G030JF055364XVRB","receivedAtMs":1764064800123,"traceId":"%d-%d-%d"}', started, tid, counter)
   end
   local body = batch == 1 and items[1] or ("[" .. table.concat(items, ",") .. "]")
   return wrk.format(nil, "/api/clicks", nil, body)
