@@ -1,16 +1,17 @@
 using System.Net;
 using System.Net.Http.Json;
 using ButtonFunctions.Functions;
+using ButtonFunctions.Tests.EndToEnd;
 
 namespace ButtonFunctions.Tests.LocalHost;
 
-/// <summary>The production app, unchanged, in a real worker behind LocalHost.</summary>
-public sealed class ButtonFunctionsThroughLocalHostTests(ButtonFunctionsHostFixture fixture) : IClassFixture<ButtonFunctionsHostFixture>
+/// <summary>The production app, unchanged, in a real worker behind LocalHost (with its LocalMongo and LocalIssuer).</summary>
+public sealed class ButtonFunctionsThroughLocalHostTests(AppFixture fixture) : IClassFixture<AppFixture>
 {
     [Fact]
     public async Task Health_answers_200_with_app_name_and_version()
     {
-        using var response = await fixture.Client.GetAsync(new Uri("api/health", UriKind.Relative));
+        using var response = await fixture.AnonymousClient.GetAsync(new Uri("api/health", UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
@@ -21,9 +22,9 @@ public sealed class ButtonFunctionsThroughLocalHostTests(ButtonFunctionsHostFixt
     [Fact]
     public async Task Health_refuses_other_methods_with_405_and_unknown_routes_are_404()
     {
-        using var post = await fixture.Client.PostAsync(new Uri("api/health", UriKind.Relative), new StringContent(""));
-        using var unknown = await fixture.Client.GetAsync(new Uri("api/no-such-function", UriKind.Relative));
-        using var noPrefix = await fixture.Client.GetAsync(new Uri("health", UriKind.Relative));
+        using var post = await fixture.AnonymousClient.PostAsync(new Uri("api/health", UriKind.Relative), new StringContent(""));
+        using var unknown = await fixture.AnonymousClient.GetAsync(new Uri("api/no-such-function", UriKind.Relative));
+        using var noPrefix = await fixture.AnonymousClient.GetAsync(new Uri("health", UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.MethodNotAllowed, post.StatusCode);
         Assert.Contains("GET", post.Content.Headers.Allow);

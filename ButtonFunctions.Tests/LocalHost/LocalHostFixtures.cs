@@ -40,9 +40,6 @@ public abstract class LocalHostFixture : IAsyncLifetime
     }
 }
 
-/// <summary>The production function app (ButtonFunctions) in a real worker.</summary>
-public sealed class ButtonFunctionsHostFixture() : LocalHostFixture(FunctionsLocalHostOptions.FindAppDirectory());
-
 /// <summary>The test function app (tools/LocalHost.TestApp) in a real worker.</summary>
 public sealed class TestAppHostFixture() : LocalHostFixture(TestAppDirectory)
 {

@@ -63,6 +63,25 @@ public sealed class FunctionsLocalHostOptions
         return $"net{version.Major}.{version.Minor}";
     }
 
+    /// <summary>
+    /// The value the worker will see for a configuration key (<c>Section:Key</c>), looking at <see cref="Settings"/>,
+    /// then local.settings.json Values, then the environment, in both the <c>:</c> and <c>__</c> spellings.
+    /// </summary>
+    public string? GetEffectiveSetting(string key)
+    {
+        var environment = WorkerConfig.Load(AppDirectory).BuildEnvironment(Settings, out _);
+        foreach (var name in new[] { key, key.Replace(":", "__", StringComparison.Ordinal) })
+        {
+            var value = environment.TryGetValue(name, out var v) ? v : Environment.GetEnvironmentVariable(name);
+            if (!string.IsNullOrWhiteSpace(value))
+            {
+                return value;
+            }
+        }
+
+        return null;
+    }
+
     internal void Validate()
     {
         if (string.IsNullOrWhiteSpace(AppDirectory))

@@ -44,10 +44,19 @@ root.SetAction(async (parse, ct) =>
         Port = parse.GetValue(port),
     };
 
-    // --- local stand-ins for the app's dependencies (wired later) ---
-    // When Mongo:ConnectionString is not configured, start LocalMongo here and pass its connection string in
-    // options.Settings; when Auth0:Domain is not configured, start LocalIssuer here likewise.
-    // --- end of local stand-ins ---
+    // Local stand-ins for whatever the configuration leaves unset (MongoDB, Auth0).
+    LocalStandIns standIns;
+    try
+    {
+        standIns = await LocalStandIns.StartAsync(options, loggerFactory, Console.Out, ct);
+    }
+    catch (IOException ex)
+    {
+        await Console.Error.WriteLineAsync($"LocalHost could not start its local stand-ins: {ex.Message}");
+        return 1;
+    }
+
+    await using var disposeStandIns = standIns;
 
     FunctionsLocalHost host;
     try
