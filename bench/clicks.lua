@@ -1,15 +1,11 @@
 -- wrk load script for POST /api/clicks: every request carries new clicks (unique traceIds), so each one
--- is a real insert rather than a duplicate. BATCH=10 sends AWS-style batches of 10.
---
---   dotnet build -c Release ButtonFunctions && dotnet build -c Release tools/LocalHost tools/LocalMongo tools/LocalIssuer
---   start LocalMongo and LocalIssuer (each prints what to pass on), then LocalHost with
---   Mongo__ConnectionString, Auth0__Authority and Auth0__Audience set; save an access token to ./token
---   BATCH=1  wrk -t2 -c16 -d15s -s bench/clicks.lua http://127.0.0.1:<port>
---   BATCH=10 wrk -t2 -c16 -d15s -s bench/clicks.lua http://127.0.0.1:<port>
-local token = io.open("token"):read("*l")
+-- is a real insert rather than a duplicate. Driven by bench/ingest.sh; environment:
+--   TOKEN  bearer token (from LocalIssuer)    BATCH  clicks per request (1 = one object, 10 = an AWS batch)
+--   RUN    run id, part of every traceId so runs never collide
+local token = os.getenv("TOKEN") or ""
 local batch = tonumber(os.getenv("BATCH") or "1")
+local run = os.getenv("RUN") or tostring(os.time())
 local counter = 0
-local started = os.time()
 -- setup() runs in the main state; each thread gets its own id so the threads never send the same traceId.
 local threads = 0
 function setup(thread)
@@ -23,13 +19,16 @@ function request()
   local items = {}
   for i = 1, batch do
     counter = counter + 1
-    items[i] = string.format('{"serialNumber":"G030JF055364XVRB","batteryVoltage":"1705mV","clickType":"SINGLE","topic":"iotbutton/G030JF055364XVRB","receivedAtMs":1764064800123,"traceId":"%d-%d-%d"}', started, tid, counter)
+    items[i] = string.format(
+      '{"serialNumber":"BENCH%04d","batteryVoltage":"1705mV","clickType":"SINGLE","topic":"iotbutton/BENCH%04d","receivedAtMs":%d,"traceId":"%s-%d-%d"}',
+      counter % 50, counter % 50, 1764064800000 + counter, run, tid, counter)
   end
   local body = batch == 1 and items[1] or ("[" .. table.concat(items, ",") .. "]")
   return wrk.format(nil, "/api/clicks", nil, body)
 end
 done = function(summary, latency, requests)
-  io.write(string.format("requests/s %.0f  clicks/s %.0f  p50 %.1f ms  p99 %.1f ms  non-2xx %d\n",
+  io.write(string.format("requests/s %.0f  clicks/s %.0f  p50 %.1f ms  p99 %.1f ms  non-2xx %d  socket errors %d\n",
     summary.requests / (summary.duration / 1e6), batch * summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.errors.status))
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
 end
