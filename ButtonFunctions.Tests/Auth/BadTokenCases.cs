@@ -55,6 +55,7 @@ public static class BadTokenCases
 
         // Malformed.
         new("empty bearer", _ => AuthShape.Header("Bearer "), 401, InvalidToken),
+        new("scheme alone", _ => AuthShape.Header("Bearer"), 401, InvalidToken),
         new("garbage", _ => AuthShape.Bearer("not-a-jwt"), 401, InvalidToken),
         new("two segments", _ => AuthShape.Bearer("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0"), 401, InvalidToken),
         new("five segments (JWE shape)", _ => AuthShape.Bearer("a.b.c.d.e"), 401, InvalidToken),
