@@ -3,6 +3,7 @@ using System.Text;
 using ButtonFunctions.Tests.EndToEnd;
 using MongoDB.Bson;
 using MongoDB.Driver;
+using Xunit.Abstractions;
 
 namespace ButtonFunctions.Tests.Auth;
 
@@ -147,7 +148,7 @@ public sealed class KeyRotationEndToEndTests(RotationAppFixture app) : IClassFix
 }
 
 /// <summary>Forged key ids cannot make the app hammer the issuer.</summary>
-public sealed class ForgedKidFloodEndToEndTests(FloodAppFixture app) : IClassFixture<FloodAppFixture>
+public sealed class ForgedKidFloodEndToEndTests(FloodAppFixture app, ITestOutputHelper output) : IClassFixture<FloodAppFixture>
 {
     [Fact]
     public async Task Forged_kid_flood_is_refused_with_at_most_one_metadata_fetch()
@@ -174,6 +175,7 @@ public sealed class ForgedKidFloodEndToEndTests(FloodAppFixture app) : IClassFix
             statuses.AddRange(responses);
         }
 
+        output.WriteLine($"200 forged-kid requests: {app.Issuer.DiscoveryRequestCount - discovery} discovery and {app.Issuer.JwksRequestCount - jwks} JWKS fetches");
         Assert.Equal(200, statuses.Count);
         Assert.All(statuses, s => Assert.Equal(HttpStatusCode.Unauthorized, s));
         Assert.InRange(app.Issuer.DiscoveryRequestCount - discovery, 0, 1);
