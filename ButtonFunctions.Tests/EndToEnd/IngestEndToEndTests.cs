@@ -124,7 +124,7 @@ public sealed class IngestEndToEndTests(AppFixture app) : IClassFixture<AppFixtu
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal("https://buttonfunctions.dev/problems/invalid-clicks", problem.GetProperty("type").GetString());
+        Assert.Equal("urn:buttonfunctions:problem:invalid-clicks", problem.GetProperty("type").GetString());
         Assert.Equal(1, problem.GetProperty("errors")[0].GetProperty("index").GetInt32());
         Assert.Equal(1, await app.Clicks.CountDocumentsAsync(new BsonDocument("deviceId", "esp32-" + run)));
     }

@@ -6,7 +6,7 @@ namespace ButtonFunctions.Auth;
 internal sealed record AccessDecision(int StatusCode, Caller? Caller, string? Challenge, string? ProblemType, string? Title, string? Detail)
 {
     /// <summary>Stable problem <c>type</c> URIs of refusals written by the auth middleware.</summary>
-    public const string ProblemTypePrefix = "urn:buttonfunctions:problem:";
+    public const string ProblemTypePrefix = ProblemTypes.Prefix;
 
     private const string Realm = "ButtonFunctions";
 

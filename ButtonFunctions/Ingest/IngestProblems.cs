@@ -5,7 +5,7 @@ namespace ButtonFunctions.Ingest;
 /// <summary>The problem+json <c>type</c> URIs of <c>POST /api/clicks</c>; stable, so senders can branch on them.</summary>
 public static class IngestProblems
 {
-    public const string BaseUri = "https://buttonfunctions.dev/problems/";
+    public const string BaseUri = ProblemTypes.Prefix;
     public const string InvalidClicks = BaseUri + "invalid-clicks";
     public const string InvalidJson = BaseUri + "invalid-json";
     public const string EmptyBody = BaseUri + "empty-body";
