@@ -195,14 +195,19 @@ internal static class SimulatorCommands
     private static Table StatisticsTable(DeliveryStatistics s, Session session, LoadSummary? done)
     {
         static string N(double v) => v.ToString("0.#", CultureInfo.InvariantCulture);
-        var table = new Table().Title(done is null ? "running…" : "summary")
-            .AddColumns("sent", "requests", "accepted", "duplicates", "rejected", "retried", "failed → error action", "token requests", "p50 ms", "p90 ms", "p99 ms");
-        table.AddRow(
-            N(s.Sent), N(s.Requests), N(s.Accepted), N(s.Duplicates), N(s.Rejected), N(s.Retried), N(s.FailedToErrorAction), N(session.Tokens.TokenRequests),
-            N(s.LatencyPercentile(50)), N(s.LatencyPercentile(90)), N(s.LatencyPercentile(99)));
+        var table = new Table().Title(done is null ? "running…" : "summary").AddColumn("").AddColumn(new TableColumn("").RightAligned()).HideHeaders();
+        table.AddRow("sent (messages)", N(s.Sent));
+        table.AddRow("requests", N(s.Requests));
+        table.AddRow("accepted (stored)", N(s.Accepted));
+        table.AddRow("duplicates", N(s.Duplicates));
+        table.AddRow("rejected (final 4xx)", N(s.Rejected));
+        table.AddRow("retried (tries after the first)", N(s.Retried));
+        table.AddRow("failed → error action", N(s.FailedToErrorAction));
+        table.AddRow("token requests", N(session.Tokens.TokenRequests));
+        table.AddRow("latency p50 / p90 / p99 ms", $"{N(s.LatencyPercentile(50))} / {N(s.LatencyPercentile(90))} / {N(s.LatencyPercentile(99))}");
         if (done is not null)
         {
-            table.Caption($"{N(done.AchievedClicksPerSecond)} clicks/s achieved over {N(done.Elapsed.TotalSeconds)} s");
+            table.AddRow("achieved rate", $"{N(done.AchievedClicksPerSecond)} clicks/s over {N(done.Elapsed.TotalSeconds)} s");
         }
 
         return table;

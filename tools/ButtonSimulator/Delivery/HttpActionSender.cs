@@ -60,8 +60,8 @@ internal sealed class HttpActionSender(
         ArgumentOutOfRangeException.ThrowIfZero(messages.Count);
         var body = asBatch ? BatchBody(messages) : messages[0].RuleOutput;
         var headers = messages[^1].Headers;
-        var started = Stopwatch.GetTimestamp();
         var token = tokens is null ? null : await tokens.GetTokenAsync(ct);
+        var started = Stopwatch.GetTimestamp();
         var attempts = 0;
         var refreshes = 0;
         AttemptOutcome outcome;
