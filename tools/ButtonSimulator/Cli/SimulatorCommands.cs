@@ -59,7 +59,7 @@ internal static class SimulatorCommands
         };
         var enriched = new Option<bool>("--enriched") { Description = "Add topic, receivedAtMs and traceId like the rule SQL (default true)", DefaultValueFactory = _ => true };
         var command = new Command("click", "Send one click") { shape, device, type, enriched };
-        command.SetAction(async (parse, ct) =>
+        command.SetAction(Guarded(async (parse, ct) =>
         {
             using var session = Session.Open(parse);
             if (session is null)
@@ -69,7 +69,7 @@ internal static class SimulatorCommands
 
             var message = ClickPayloads.Click(parse.GetValue(shape), parse.GetValue(device)!, parse.GetValue(type), DateTimeOffset.UtcNow, parse.GetValue(enriched));
             var report = await session.Sender.SendAsync([message], asBatch: false, ct);
-            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[bold]{report.Outcome}[/] HTTP {report.Last.StatusCode} after {report.Attempts} tr{(report.Attempts == 1 ? "y" : "ies")} in {report.Latency.TotalMilliseconds:F0} ms (trace id {message.TraceId})");
+            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[bold]{report.Outcome}[/] {(report.Last.Kind == AttemptKind.Status ? $"HTTP {report.Last.StatusCode}" : report.Last.Describe())} after {report.Attempts} tr{(report.Attempts == 1 ? "y" : "ies")} in {report.Latency.TotalMilliseconds:F0} ms (trace id {message.TraceId})");
             if (!string.IsNullOrWhiteSpace(report.Last.Body))
             {
                 AnsiConsole.WriteLine(report.Last.Body);
@@ -78,7 +78,7 @@ internal static class SimulatorCommands
             PrintErrorAction(session);
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"token requests: {session.Tokens.TokenRequests}");
             return report.Outcome is DeliveryOutcome.Accepted or DeliveryOutcome.Duplicate ? 0 : 1;
-        });
+        }));
         return command;
     }
 
@@ -97,7 +97,7 @@ internal static class SimulatorCommands
         {
             shape, buttons, rate, totalRate, duration, batch, window, maxMessages, maxBytes,
         };
-        command.SetAction(async (parse, ct) =>
+        command.SetAction(Guarded(async (parse, ct) =>
         {
             using var session = Session.Open(parse);
             if (session is null)
@@ -141,7 +141,7 @@ internal static class SimulatorCommands
             PrintErrorAction(session);
             var stats = summary!.Statistics;
             return stats.FailedToErrorAction == 0 ? 0 : 1;
-        });
+        }));
         return command;
     }
 
@@ -169,7 +169,7 @@ internal static class SimulatorCommands
     {
         var paths = new Argument<string[]>("paths") { Description = "Error-action record files or folders (one record per file, a JSON array, or JSON lines)", Arity = ArgumentArity.OneOrMore };
         var command = new Command("replay", "Re-post the original payloads of error-action records (a replay never stores a click twice)") { paths };
-        command.SetAction(async (parse, ct) =>
+        command.SetAction(Guarded(async (parse, ct) =>
         {
             using var session = Session.Open(parse, withErrorAction: false);
             if (session is null)
@@ -188,9 +188,23 @@ internal static class SimulatorCommands
 
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"token requests: {session.Tokens.TokenRequests}");
             return summary.Failed == 0 ? 0 : 1;
-        });
+        }));
         return command;
     }
+
+    /// <summary>Turns an unusable issuer into one readable line and exit code 2 instead of a stack trace.</summary>
+    private static Func<ParseResult, CancellationToken, Task<int>> Guarded(Func<ParseResult, CancellationToken, Task<int>> action) => async (parse, ct) =>
+    {
+        try
+        {
+            return await action(parse, ct);
+        }
+        catch (TokenRequestException e)
+        {
+            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]{e.Message}[/]");
+            return 2;
+        }
+    };
 
     private static Table StatisticsTable(DeliveryStatistics s, Session session, LoadSummary? done)
     {

@@ -87,7 +87,17 @@ internal sealed class ClientCredentialsTokenCache(HttpClient http, TokenEndpoint
             ["client_secret"] = endpoint.ClientSecret,
             ["audience"] = endpoint.Audience,
         });
-        using var response = await http.PostAsync(endpoint.TokenUrl, content, ct);
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.PostAsync(endpoint.TokenUrl, content, ct);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new TokenRequestException($"token endpoint {endpoint.TokenUrl} unreachable: {e.Message}");
+        }
+
+        using var _ = response;
         TokenResponse? body = null;
         try
         {
