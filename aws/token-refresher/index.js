@@ -42,7 +42,13 @@ async function readSecretJson(client, commands, secretId) {
   }
 }
 
-function createRefresher({ secretsClient, commands, fetch, now = () => Date.now(), log = (line) => console.log(JSON.stringify(line)), env = process.env }) {
+// Plain JSON lines on stdout: console.log would prefix them (time, request id, level), and CloudWatch
+// only extracts embedded metrics from log events that are JSON.
+function writeLine(line) {
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}
+
+function createRefresher({ secretsClient, commands, fetch, now = () => Date.now(), log = writeLine, env = process.env }) {
   const emitRefused = (cfg, reason, status) =>
     // CloudWatch embedded metric format: the log line becomes a metric with no extra IAM permission.
     log({
