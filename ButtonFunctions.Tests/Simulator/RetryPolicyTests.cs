@@ -149,4 +149,25 @@ public sealed class RetryPolicyTests
         using var body = JsonDocument.Parse(Encoding.UTF8.GetBytes(harness.IngestRequests.Single().BodyText));
         Assert.Equal(2, body.RootElement.GetArrayLength());
     }
+
+    [Fact]
+    public async Task A_partly_invalid_batch_counts_its_stored_clicks_and_goes_whole_to_the_error_action()
+    {
+        await using var harness = await SimulatorHarness.StartAsync((context, _) =>
+        {
+            context.Response.StatusCode = 400;
+            context.Response.ContentType = "application/problem+json";
+            return context.Response.WriteAsync("""{"type":"https://buttonfunctions.dev/problems/invalid-clicks","status":400,"stored":2,"duplicates":0,"errors":[{"index":2,"reason":"bad"}]}""");
+        });
+        var messages = new[] { SimulatorHarness.Click("A"), SimulatorHarness.Click("B"), SimulatorHarness.Click("C") };
+        var statistics = new ButtonSimulator.Load.DeliveryStatistics();
+
+        var report = await harness.Sender(tokens: null).SendAsync(messages, asBatch: true, CancellationToken.None);
+        statistics.Record(report);
+
+        Assert.Equal(DeliveryOutcome.Rejected, report.Outcome);
+        Assert.Equal(1, report.Attempts);
+        Assert.Equal((2, 1, 3), (statistics.Accepted, statistics.Rejected, statistics.FailedToErrorAction));
+        Assert.Equal(3, harness.Errors.Records.Count);
+    }
 }

@@ -105,7 +105,9 @@ internal sealed class HttpActionSender(
         }
 
         var rejected = outcome.Kind == AttemptKind.Status && !AwsRetryPolicy.IsRetryableStatus(outcome.StatusCode);
-        return new DeliveryReport(messages.Count, rejected ? DeliveryOutcome.Rejected : DeliveryOutcome.Failed, outcome, attempts, refreshes, 0, 0, latency);
+        // A 400 for a partly invalid batch still stored the valid clicks and says how many.
+        var (partStored, partDuplicates) = outcome.StatusCode == 400 ? ReadCounts(outcome.Body) : (null, null);
+        return new DeliveryReport(messages.Count, rejected ? DeliveryOutcome.Rejected : DeliveryOutcome.Failed, outcome, attempts, refreshes, partStored ?? 0, partDuplicates ?? 0, latency);
     }
 
     internal static byte[] BatchBody(IReadOnlyList<IotMessage> messages)
@@ -180,10 +182,18 @@ internal sealed class HttpActionSender(
     /// <summary>Reads {stored, duplicates} from the function's answer; without them 201 means all stored, 200 all duplicates.</summary>
     private static (int Stored, int Duplicates) Counts(AttemptOutcome outcome, int messages)
     {
+        var (stored, duplicates) = ReadCounts(outcome.Body);
+        return outcome.StatusCode == 200
+            ? (stored ?? 0, duplicates ?? messages - (stored ?? 0))
+            : (stored ?? messages - (duplicates ?? 0), duplicates ?? 0);
+    }
+
+    private static (int? Stored, int? Duplicates) ReadCounts(string? body)
+    {
         int? stored = null, duplicates = null;
         try
         {
-            using var doc = JsonDocument.Parse(outcome.Body ?? string.Empty);
+            using var doc = JsonDocument.Parse(body ?? string.Empty);
             if (doc.RootElement.ValueKind == JsonValueKind.Object)
             {
                 if (doc.RootElement.TryGetProperty("stored", out var s) && s.TryGetInt32(out var sv))
@@ -199,11 +209,9 @@ internal sealed class HttpActionSender(
         }
         catch (JsonException)
         {
-            // An answer without counts: fall back to the status code's meaning.
+            // An answer without counts.
         }
 
-        return outcome.StatusCode == 200
-            ? (stored ?? 0, duplicates ?? messages - (stored ?? 0))
-            : (stored ?? messages - (duplicates ?? 0), duplicates ?? 0);
+        return (stored, duplicates);
     }
 }

@@ -18,13 +18,13 @@ internal sealed class DeliveryStatistics
 
     public int Duplicates => Volatile.Read(ref _duplicates);
 
-    /// <summary>Messages in requests answered with a final 4xx.</summary>
+    /// <summary>Messages refused with a final 4xx (the valid part of a partly invalid batch is counted as accepted).</summary>
     public int Rejected => Volatile.Read(ref _rejected);
 
     /// <summary>Retries (tries after the first) over all requests.</summary>
     public int Retried => Volatile.Read(ref _retried);
 
-    /// <summary>Messages written to the error action (rejected or out of retries).</summary>
+    /// <summary>Messages written to the error action (rejected or out of retries; AWS writes a whole refused batch).</summary>
     public int FailedToErrorAction => Volatile.Read(ref _failedToErrorAction);
 
     public int TokenResends => Volatile.Read(ref _tokenResends);
@@ -39,7 +39,7 @@ internal sealed class DeliveryStatistics
         Interlocked.Add(ref _tokenResends, report.TokenRefreshes);
         if (report.Outcome == DeliveryOutcome.Rejected)
         {
-            Interlocked.Add(ref _rejected, report.Messages);
+            Interlocked.Add(ref _rejected, report.Messages - report.Stored - report.Duplicates);
         }
 
         if (report.Outcome is DeliveryOutcome.Rejected or DeliveryOutcome.Failed)
