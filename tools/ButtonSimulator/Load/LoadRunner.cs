@@ -30,7 +30,7 @@ internal sealed class LoadRunner(HttpActionSender sender, LoadSettings settings,
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(settings.ClicksPerSecondPerButton);
         var devices = Enumerable.Range(1, settings.Buttons).Select(i => $"G030SIM{i:D9}").ToArray();
         var totalRate = settings.Buttons * settings.ClicksPerSecondPerButton;
-        var totalClicks = (long)Math.Floor(totalRate * settings.Duration.TotalSeconds);
+        var totalClicks = (long)Math.Round(totalRate * settings.Duration.TotalSeconds);
         using var inFlight = new SemaphoreSlim(settings.MaxInFlight);
         var sends = new List<Task>();
         var started = Stopwatch.GetTimestamp();
