@@ -1,3 +1,4 @@
+using ButtonFunctions.Auth;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -9,6 +10,7 @@ public static class ButtonFunctionsApplicationBuilderExtensions
     public static FunctionsApplicationBuilder AddButtonFunctions(this FunctionsApplicationBuilder builder)
     {
         builder.Services.AddProblemDetails();
+        builder.AddAuth0TokenValidation();
         return builder;
     }
 }

@@ -1,2 +1,105 @@
-Console.Error.WriteLine("LocalHost: not built yet.");
-return 1;
+using System.CommandLine;
+using LocalHost;
+using Microsoft.Extensions.Logging;
+
+// dotnet run --project tools/LocalHost: builds ButtonFunctions (project reference) and serves it like `func start`.
+var port = new Option<int>("--port", "-p")
+{
+    Description = "Port of the HTTP front end on 127.0.0.1 (0 = any free port).",
+    DefaultValueFactory = _ => 7071,
+};
+var appDirectory = new Option<string?>("--app-directory")
+{
+    Description = "The function app's build output (default: ButtonFunctions/bin/<configuration>/net10.0 of this repository).",
+};
+var configuration = new Option<string?>("--configuration", "-c")
+{
+    Description = "Build configuration of the function app to run (default: the one LocalHost was built with).",
+};
+var logLevel = new Option<LogLevel>("--log-level")
+{
+    Description = "Minimum level of LocalHost's and the worker's log lines.",
+    DefaultValueFactory = _ => LogLevel.Information,
+};
+
+var root = new RootCommand("LocalHost: a local stand-in for the Azure Functions host that runs the real worker.")
+{
+    port, appDirectory, configuration, logLevel,
+};
+root.SetAction(async (parse, ct) =>
+{
+    using var loggerFactory = LoggerFactory.Create(logging => logging
+        .SetMinimumLevel(parse.GetValue(logLevel))
+        // The worker's ASP.NET Core logs every request at Information; keep its warnings and errors only.
+        .AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
+        .AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "HH:mm:ss.fff ";
+        }));
+
+    var options = new FunctionsLocalHostOptions
+    {
+        AppDirectory = parse.GetValue(appDirectory) ?? FunctionsLocalHostOptions.FindAppDirectory(parse.GetValue(configuration)),
+        Port = parse.GetValue(port),
+    };
+
+    // Local stand-ins for whatever the configuration leaves unset (MongoDB, Auth0).
+    LocalStandIns standIns;
+    try
+    {
+        standIns = await LocalStandIns.StartAsync(options, loggerFactory, Console.Out, ct);
+    }
+    catch (IOException ex)
+    {
+        await Console.Error.WriteLineAsync($"LocalHost could not start its local stand-ins: {ex.Message}");
+        return 1;
+    }
+
+    await using var disposeStandIns = standIns;
+
+    FunctionsLocalHost host;
+    try
+    {
+        host = await FunctionsLocalHost.StartAsync(options, loggerFactory, ct);
+    }
+    catch (OperationCanceledException) when (ct.IsCancellationRequested)
+    {
+        return 130;
+    }
+    catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or IOException or LocalHost.Worker.WorkerUnavailableException)
+    {
+        await Console.Error.WriteLineAsync($"LocalHost could not start: {ex.Message}");
+        return 1;
+    }
+
+    await using (host)
+    {
+        var baseUrl = host.BaseAddress.AbsoluteUri.TrimEnd('/');
+        Console.WriteLine($"LocalHost ready: {baseUrl} (worker pid {host.WorkerProcessId})");
+        foreach (var function in host.Functions.Where(f => f.IsHttpTrigger))
+        {
+            var methods = function.Methods.Count == 0 ? "ANY" : string.Join(",", function.Methods);
+            Console.WriteLine($"  {function.Name}: {methods} {baseUrl}/{function.RouteTemplate}");
+        }
+
+        try
+        {
+            await host.Completion.WaitAsync(ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            Console.WriteLine("LocalHost stopping…");
+            return 0;
+        }
+        catch (LocalHost.Worker.WorkerUnavailableException ex)
+        {
+            await Console.Error.WriteLineAsync($"LocalHost stopped: {ex.Message}");
+            return 1;
+        }
+    }
+
+    return 0;
+});
+
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(20) });

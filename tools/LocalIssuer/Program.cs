@@ -1,2 +1,50 @@
-Console.Error.WriteLine("LocalIssuer: not built yet.");
-return 1;
+using System.Security.Cryptography;
+using LocalIssuer;
+using Microsoft.Extensions.Configuration;
+using Microsoft.IdentityModel.Tokens;
+
+// Usage: dotnet run --project tools/LocalIssuer [--Port 5055] [--Audience <api>] [--ClientId <id>] [--ClientSecret <secret>]
+// (also LOCALISSUER_Port, LOCALISSUER_ClientId, ... environment variables). Without a client secret a random
+// one is generated for this run, so no secret ever needs to be written down in the repository.
+var configuration = new ConfigurationBuilder()
+    .AddEnvironmentVariables("LOCALISSUER_")
+    .AddCommandLine(args)
+    .Build();
+
+var options = new LocalIssuerOptions { Port = configuration.GetValue("Port", 5055) };
+if (configuration["Audience"] is { Length: > 0 } audience)
+{
+    options.Audience = audience;
+}
+
+var clientId = configuration["ClientId"] is { Length: > 0 } id ? id : "local-" + Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(9));
+var clientSecret = configuration["ClientSecret"] is { Length: > 0 } secret ? secret : Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
+options.Clients.Add(new LocalIssuerClient(clientId, clientSecret, ["write:clicks", "read:clicks"]));
+
+await using var issuer = await LocalIssuerServer.StartAsync(options);
+var authority = issuer.Authority.AbsoluteUri;
+Console.WriteLine($"LocalIssuer listening: {authority}");
+Console.WriteLine($"  audience:      {options.Audience}");
+Console.WriteLine($"  client id:     {clientId}");
+Console.WriteLine($"  client secret: {clientSecret}");
+Console.WriteLine($"  app settings:  Auth0__Authority={authority} Auth0__Audience={options.Audience}");
+Console.WriteLine("Get a token:");
+Console.WriteLine($"  curl -s {authority}oauth/token -H 'content-type: application/json' -d '{{\"grant_type\":\"client_credentials\",\"client_id\":\"{clientId}\",\"client_secret\":\"{clientSecret}\",\"audience\":\"{options.Audience}\"}}'");
+Console.WriteLine($"Rotate the signing key: curl -s -X POST {authority}rotate");
+
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.Cancel();
+};
+try
+{
+    await Task.Delay(Timeout.Infinite, stop.Token);
+}
+catch (OperationCanceledException)
+{
+    // Ctrl+C: shut down quietly.
+}
+
+return 0;

@@ -1,0 +1,76 @@
+using LocalHost;
+using LocalIssuer;
+using LocalMongo;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace ButtonFunctions.Tests.EndToEnd;
+
+/// <summary>
+/// The whole system on loopback: LocalMongo, LocalIssuer and the real worker under LocalHost.
+/// Derive from it and override <see cref="Configure"/> to start the app with extra settings.
+/// </summary>
+public class AppFixture : IAsyncLifetime
+{
+    public const string WriterClientId = "e2e-writer";
+    public const string ReaderClientId = "e2e-reader";
+    public const string Audience = "https://buttonfunctions.local/api";
+    private static readonly string WriterSecret = Guid.NewGuid().ToString("N");
+    private static readonly string ReaderSecret = Guid.NewGuid().ToString("N");
+
+    public LocalMongoServer Mongo { get; private set; } = null!;
+    public LocalIssuerServer Issuer { get; private set; } = null!;
+    public FunctionsLocalHost Host { get; private set; } = null!;
+
+    /// <summary>An HTTP client to the app carrying a valid token with the write and read scopes.</summary>
+    public HttpClient Client { get; private set; } = null!;
+
+    /// <summary>An HTTP client to the app without any credentials.</summary>
+    public HttpClient AnonymousClient { get; private set; } = null!;
+
+    public string DatabaseName { get; } = "e2e_" + Guid.NewGuid().ToString("N")[..12];
+    public IMongoDatabase Database { get; private set; } = null!;
+    public IMongoCollection<BsonDocument> Clicks => Database.GetCollection<BsonDocument>("clicks");
+    public IMongoCollection<BsonDocument> Destinations => Database.GetCollection<BsonDocument>("destinations");
+
+    /// <summary>Adds or overrides worker settings (environment variable names, e.g. <c>Ingest__MaxEvents</c>).</summary>
+    protected virtual void Configure(IDictionary<string, string?> settings)
+    {
+    }
+
+    public async Task InitializeAsync()
+    {
+        Mongo = await LocalMongoServer.StartAsync();
+        var issuerOptions = new LocalIssuerOptions { Audience = Audience };
+        issuerOptions.Clients.Add(new LocalIssuerClient(WriterClientId, WriterSecret, ["write:clicks", "read:clicks"]));
+        issuerOptions.Clients.Add(new LocalIssuerClient(ReaderClientId, ReaderSecret, ["read:clicks"]));
+        Issuer = await LocalIssuerServer.StartAsync(issuerOptions);
+
+        var options = new FunctionsLocalHostOptions { AppDirectory = FunctionsLocalHostOptions.FindAppDirectory(), Port = 0 };
+        options.Settings["Mongo__ConnectionString"] = Mongo.ConnectionString;
+        options.Settings["Mongo__Database"] = DatabaseName;
+        options.Settings["Mongo__Collection"] = "clicks";
+        options.Settings["Auth0__Authority"] = Issuer.Authority.ToString();
+        options.Settings["Auth0__Audience"] = Audience;
+        Configure(options.Settings);
+        Host = await FunctionsLocalHost.StartAsync(options);
+
+        Database = new MongoClient(Mongo.ConnectionString).GetDatabase(DatabaseName);
+        AnonymousClient = new HttpClient { BaseAddress = Host.BaseAddress };
+        Client = new HttpClient { BaseAddress = Host.BaseAddress };
+        Client.DefaultRequestHeaders.Authorization = new("Bearer", await IssueTokenAsync(WriterClientId));
+    }
+
+    /// <summary>A fresh token from LocalIssuer for one of the fixture's clients.</summary>
+    public Task<string> IssueTokenAsync(string clientId) =>
+        Issuer.IssueTokenAsync(clientId, clientId == WriterClientId ? WriterSecret : ReaderSecret, Audience);
+
+    public async Task DisposeAsync()
+    {
+        Client?.Dispose();
+        AnonymousClient?.Dispose();
+        if (Host is not null) await Host.DisposeAsync();
+        if (Issuer is not null) await Issuer.DisposeAsync();
+        if (Mongo is not null) await Mongo.DisposeAsync();
+    }
+}

@@ -1,0 +1,125 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace ButtonFunctions.Tests.Infra;
+
+[Collection(BicepTemplateGroup.Name)]
+public sealed partial class TemplateConventionsTests(BicepTemplateFixture template)
+{
+    [Fact]
+    public void Template_builds_and_lints_without_a_single_diagnostic()
+    {
+        Assert.True(template.Build.IsClean, $"bicep build: {template.Build}");
+        Assert.True(template.Lint.IsClean, $"bicep lint: {template.Lint}");
+    }
+
+    [Fact]
+    public void Linter_rules_that_guard_secrets_and_hygiene_are_errors()
+    {
+        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(template.InfraDirectory, "bicepconfig.json")));
+        var rules = config.RootElement.At("analyzers", "core", "rules");
+
+        foreach (var rule in new[]
+                 {
+                     "outputs-should-not-contain-secrets", "secure-parameter-default", "use-secure-value-for-secure-inputs",
+                     "no-hardcoded-env-urls", "no-hardcoded-location", "no-unused-params", "no-unused-vars",
+                     "use-recent-api-versions", "use-resource-symbol-reference", "what-if-short-circuiting",
+                 })
+        {
+            Assert.Equal("error", rules.Str(rule, "level"));
+        }
+    }
+
+    [Fact]
+    public void No_bicep_file_pulls_a_module_from_a_registry()
+    {
+        var files = Directory.GetFiles(template.InfraDirectory, "*.bicep", SearchOption.AllDirectories);
+
+        Assert.NotEmpty(files);
+        foreach (var file in files)
+        {
+            var text = File.ReadAllText(file);
+            Assert.DoesNotContain("br/public:", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("'br:", text, StringComparison.Ordinal);
+            foreach (Match module in ModuleReference().Matches(text))
+            {
+                // Registry (br:, br/alias:) and template-spec (ts:) references would need network access to restore.
+                var target = module.Groups["path"].Value;
+                Assert.DoesNotMatch("^(br|ts)[:/]", target);
+                Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(file)!, target)), $"{file}: module '{target}' is not a local file");
+            }
+        }
+    }
+
+    [Fact]
+    public void Every_resource_with_a_location_carries_the_azd_environment_tag()
+    {
+        var located = template.Defaults.Resources.Where(r => r.Has("location")).ToList();
+
+        Assert.True(located.Count >= 9, $"only {located.Count} located resources");
+        Assert.All(located, r => Assert.True(
+            r.Has("tags") && r.At("tags").Has("azd-env-name") && r.Str("tags", "azd-env-name") == "ci",
+            $"{r.Str("type")} {r.Str("name")} lacks tag azd-env-name=ci"));
+    }
+
+    [Fact]
+    public void Resource_names_come_from_the_environment_and_can_be_overridden()
+    {
+        static Dictionary<string, string> Names(DeploymentSnapshot s) =>
+            s.Resources.Where(r => r.Has("location")).ToDictionary(r => r.Str("type"), r => r.Str("name"));
+
+        var ci = Names(template.Defaults);
+        var other = Names(template.Snapshot(("environmentName", "prod")));
+        var overridden = Names(template.Snapshot(("functionAppName", "func-buttons"), ("keyVaultName", "kv-buttons")));
+
+        Assert.Equal("rg-ci", ci["Microsoft.Resources/resourceGroups"]);
+        Assert.Equal("rg-prod", other["Microsoft.Resources/resourceGroups"]);
+        Assert.All(ci, pair => Assert.NotEqual(pair.Value, other[pair.Key]));
+        Assert.StartsWith("func-api-", ci["Microsoft.Web/sites"], StringComparison.Ordinal);
+        Assert.StartsWith("st", ci["Microsoft.Storage/storageAccounts"], StringComparison.Ordinal);
+        Assert.Matches("^[a-z0-9]{3,24}$", ci["Microsoft.Storage/storageAccounts"]);
+        Assert.InRange(ci["Microsoft.KeyVault/vaults"].Length, 3, 24);
+        Assert.Equal("func-buttons", overridden["Microsoft.Web/sites"]);
+        Assert.Equal("kv-buttons", overridden["Microsoft.KeyVault/vaults"]);
+    }
+
+    [Fact]
+    public void Outputs_give_azd_and_the_AWS_side_what_they_need()
+    {
+        var snapshot = template.Defaults;
+        var app = snapshot.One("Microsoft.Web/sites");
+
+        Assert.Equal(app.Str("name"), snapshot.Output("AZURE_FUNCTION_NAME"));
+        Assert.Equal(app.Str("name"), snapshot.Output("SERVICE_API_NAME"));
+        Assert.Equal("rg-ci", snapshot.Output("AZURE_RESOURCE_GROUP"));
+        Assert.Equal("westeurope", snapshot.Output("AZURE_LOCATION"));
+        Assert.Equal(DeploymentSnapshot.TenantId, snapshot.Output("AZURE_TENANT_ID"));
+        Assert.Equal(snapshot.One("Microsoft.KeyVault/vaults").Str("name"), snapshot.Output("AZURE_KEY_VAULT_NAME"));
+        Assert.Equal(snapshot.One("Microsoft.DocumentDB/databaseAccounts").Str("name"), snapshot.Output("AZURE_COSMOS_ACCOUNT_NAME"));
+        var hostName = $"reference('{app.Str("id")}', '{app.Str("apiVersion")}').defaultHostName";
+        Assert.Equal($"[format('https://{{0}}', {hostName})]", snapshot.Output("AZURE_FUNCTION_URL"));
+        Assert.Equal($"[format('{{0}}/api/clicks', format('https://{{0}}', {hostName}))]", snapshot.Output("INGEST_URL"));
+        Assert.All(snapshot.Outputs.EnumerateObject(), o => Assert.Matches("^[A-Z][A-Z0-9_]*$", o.Name));
+    }
+
+    [Fact]
+    public void Parameters_file_feeds_every_required_parameter_from_the_azd_environment()
+    {
+        using var file = JsonDocument.Parse(File.ReadAllText(Path.Combine(template.InfraDirectory, "main.parameters.json")));
+        var supplied = file.RootElement.At("parameters").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.Str("value"));
+        var declared = template.Template.At("parameters").EnumerateObject().ToList();
+
+        var required = declared.Where(p => !p.Value.TryGetProperty("defaultValue", out _)).Select(p => p.Name).ToList();
+        Assert.Equal(["auth0Audience", "auth0Domain", "environmentName", "location"], required.Order(StringComparer.Ordinal));
+        Assert.All(required, name => Assert.True(supplied.ContainsKey(name), $"main.parameters.json lacks {name}"));
+        Assert.All(supplied.Keys, name => Assert.Contains(name, declared.Select(p => p.Name)));
+        Assert.All(supplied.Values, value => Assert.Matches(@"^\$\{[A-Z][A-Z0-9_]*(=[^}]*)?\}$", value));
+        Assert.Equal("${AZURE_ENV_NAME}", supplied["environmentName"]);
+        Assert.Equal("${AZURE_LOCATION}", supplied["location"]);
+        Assert.Equal("${AUTH0_DOMAIN}", supplied["auth0Domain"]);
+        Assert.Equal("${AUTH0_AUDIENCE}", supplied["auth0Audience"]);
+    }
+
+    [GeneratedRegex(@"^\s*module\s+\w+\s+'(?<path>[^']+)'", RegexOptions.Multiline)]
+    private static partial Regex ModuleReference();
+}

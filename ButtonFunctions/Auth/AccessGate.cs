@@ -1,0 +1,96 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ButtonFunctions.Auth;
+
+/// <summary>
+/// Decides, for one HTTP request to one function, whether it may run: reads the bearer token from the
+/// Authorization header only, validates it, and checks the scope the function requires.
+/// </summary>
+internal sealed partial class AccessGate(AccessTokenValidator validator, IOptions<Auth0Options> options, ILogger<AccessGate> logger)
+{
+    private const string BearerPrefix = "Bearer ";
+
+    private readonly Auth0Options _options = options.Value;
+
+    public async ValueTask<AccessDecision> DecideAsync(string functionName, HttpRequest request, CancellationToken cancellationToken)
+    {
+        var access = FunctionAccessPolicy.For(functionName);
+        if (access is null)
+        {
+            LogNoPolicy(logger, functionName);
+            return AccessDecision.NoPolicy();
+        }
+
+        if (access == RequiredAccess.Anonymous)
+        {
+            return AccessDecision.Allow(null);
+        }
+
+        if (FunctionAccessPolicy.AllowsUnauthenticatedConfirmation(functionName)
+            && HttpMethods.IsPost(request.Method)
+            && request.Headers[FunctionAccessPolicy.MessageTypeHeader] == FunctionAccessPolicy.DestinationConfirmation)
+        {
+            // AWS sends destination confirmations without any token; the function only confirms, never stores.
+            return AccessDecision.Allow(null);
+        }
+
+        var authorization = request.Headers.Authorization;
+        if (authorization.Count == 0)
+        {
+            return request.Query.ContainsKey("access_token")
+                ? AccessDecision.MissingToken("Send the access token in the Authorization header; tokens in the query string are not accepted.")
+                : AccessDecision.MissingToken("Send an Auth0 access token as 'Authorization: Bearer <token>'.");
+        }
+
+        if (authorization.Count > 1)
+        {
+            return AccessDecision.InvalidRequest("More than one Authorization header");
+        }
+
+        var value = authorization[0] ?? string.Empty;
+        if (value.Length > _options.MaxAuthorizationHeaderLength)
+        {
+            return AccessDecision.InvalidToken("The token is too large");
+        }
+
+        if (!value.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            // Another scheme (Basic, ...) carries no bearer credentials: RFC 6750 §3.1, no error code.
+            return AccessDecision.MissingToken("Only Bearer tokens are accepted in the Authorization header.");
+        }
+
+        var token = value.AsSpan(BearerPrefix.Length).Trim();
+        if (token.IsEmpty || token.ContainsAny(' ', '\t'))
+        {
+            return AccessDecision.InvalidToken("The token is malformed");
+        }
+
+        var check = await validator.ValidateAsync(token.ToString(), cancellationToken).ConfigureAwait(false);
+        if (check.IssuerUnavailable)
+        {
+            return AccessDecision.IssuerUnavailable();
+        }
+
+        if (check.Caller is not { } caller)
+        {
+            return AccessDecision.InvalidToken(check.Failure ?? "The token is invalid");
+        }
+
+        var scope = access == RequiredAccess.WriteScope ? _options.WriteScope : _options.ReadScope;
+        if (!caller.Scopes.Contains(scope))
+        {
+            LogInsufficientScope(logger, caller.ClientId, functionName, scope);
+            return AccessDecision.InsufficientScope(scope);
+        }
+
+        return AccessDecision.Allow(caller);
+    }
+
+    [LoggerMessage(EventId = 4121, Level = LogLevel.Error, Message = "HTTP function {FunctionName} has no entry in FunctionAccessPolicy; refusing every request to it")]
+    private static partial void LogNoPolicy(ILogger logger, string functionName);
+
+    [LoggerMessage(EventId = 4122, Level = LogLevel.Information, Message = "Client {ClientId} lacks scope {Scope} for {FunctionName}")]
+    private static partial void LogInsufficientScope(ILogger logger, string clientId, string functionName, string scope);
+}

@@ -1,0 +1,310 @@
+// ButtonFunctions on Azure: `azd up` provisions this, then deploys ButtonFunctions/ to the function app.
+// Plain resource declarations only (no registry modules), so it builds offline.
+targetScope = 'subscription'
+
+// ---------- azd ----------
+
+@minLength(1)
+@maxLength(64)
+@description('azd environment name; seeds every resource name and the azd-env-name tag.')
+param environmentName string
+
+@minLength(1)
+@description('Region for every resource; it must offer Flex Consumption (`az functionapp list-flexconsumption-locations`).')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('Object id of the user running azd (AZURE_PRINCIPAL_ID); gets blob and secret read access for debugging. Empty = none.')
+param principalId string = ''
+
+@description('Type of principalId.')
+@allowed([
+  'User'
+  'Group'
+  'ServicePrincipal'
+])
+param principalType string = 'User'
+
+// ---------- application ----------
+
+@minLength(1)
+@description('Auth0 tenant domain that issues the access tokens, e.g. `example.eu.auth0.com` (app setting Auth0__Domain).')
+param auth0Domain string
+
+@minLength(1)
+@description('Auth0 API identifier the tokens are issued for (app setting Auth0__Audience).')
+param auth0Audience string
+
+@description('Comma-separated AWS IoT topic rule destination ARNs whose confirmation requests are honoured; empty = none.')
+param allowedDestinationArns string = ''
+
+@description('MongoDB database name.')
+param mongoDatabaseName string = 'buttons'
+
+@description('Collection for click events.')
+param mongoClicksCollectionName string = 'clicks'
+
+@description('Collection for AWS destination confirmations.')
+param mongoDestinationsCollectionName string = 'destinations'
+
+// ---------- sizing and cost ----------
+
+@description('Cosmos DB throughput: `serverless` (no cost idle beyond storage) or `autoscale` (provisioned, billed at 10% of the maximum when idle).')
+@allowed([
+  'serverless'
+  'autoscale'
+])
+param cosmosThroughputMode string = 'serverless'
+
+@description('Autoscale maximum RU/s for the database (only with cosmosThroughputMode = autoscale).')
+@minValue(1000)
+param cosmosAutoscaleMaxThroughput int = 1000
+
+@description('Only ARM may change Cosmos DB databases, collections and indexes. Leave off while the app creates its own indexes at start-up.')
+param cosmosDisableKeyBasedMetadataWriteAccess bool = false
+
+@description('Days click events are kept (TTL index on `_ts`); 0 keeps them forever.')
+@minValue(0)
+param clickRetentionDays int = 0
+
+@description('Flex Consumption instance memory in MB.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+@description('Maximum instances the app scales out to.')
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 100
+
+@description('Concurrent HTTP requests per instance before scaling out.')
+@minValue(1)
+@maxValue(1000)
+param httpPerInstanceConcurrency int = 16
+
+@description('Always-ready HTTP instances (billed even when idle). 0 = scale to zero; set 1 in production so a cold start never outlasts AWS IoT\'s ~4 s timeout.')
+@minValue(0)
+param alwaysReadyInstanceCount int = 0
+
+@description('Days Log Analytics keeps logs.')
+@minValue(30)
+@maxValue(730)
+param logRetentionInDays int = 30
+
+@description('Days a deleted Key Vault or secret stays recoverable.')
+@minValue(7)
+@maxValue(90)
+param keyVaultSoftDeleteRetentionInDays int = 7
+
+@description('Key Vault purge protection (recommended in production; irreversible, and `azd down --purge` then cannot purge the vault).')
+param keyVaultEnablePurgeProtection bool = false
+
+// ---------- name overrides (empty = derived from abbreviations.json and the resource token) ----------
+
+@description('Resource group name override.')
+param resourceGroupName string = ''
+
+@description('Function app name override.')
+param functionAppName string = ''
+
+@description('Flex Consumption plan name override.')
+param appServicePlanName string = ''
+
+@description('Managed identity name override.')
+param identityName string = ''
+
+@description('Storage account name override.')
+param storageAccountName string = ''
+
+@description('Log Analytics workspace name override.')
+param logAnalyticsName string = ''
+
+@description('Application Insights name override.')
+param applicationInsightsName string = ''
+
+@description('Key Vault name override.')
+param keyVaultName string = ''
+
+@description('Cosmos DB account name override.')
+param cosmosAccountName string = ''
+
+var abbrs = loadJsonContent('abbreviations.json')
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+}
+var apiServiceName = 'api'
+var names = {
+  functionApp: !empty(functionAppName)
+    ? functionAppName
+    : '${abbrs.webSitesFunctions}${apiServiceName}-${resourceToken}'
+  plan: !empty(appServicePlanName) ? appServicePlanName : '${abbrs.webServerFarms}${resourceToken}'
+  identity: !empty(identityName)
+    ? identityName
+    : '${abbrs.managedIdentityUserAssignedIdentities}${apiServiceName}-${resourceToken}'
+  storage: !empty(storageAccountName) ? storageAccountName : '${abbrs.storageStorageAccounts}${resourceToken}'
+  logAnalytics: !empty(logAnalyticsName) ? logAnalyticsName : '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+  applicationInsights: !empty(applicationInsightsName)
+    ? applicationInsightsName
+    : '${abbrs.insightsComponents}${resourceToken}'
+  keyVault: !empty(keyVaultName) ? keyVaultName : '${abbrs.keyVaultVaults}${resourceToken}'
+  cosmos: !empty(cosmosAccountName) ? cosmosAccountName : '${abbrs.documentDBMongoDatabaseAccounts}${resourceToken}'
+}
+var deploymentContainerName = 'app-package-${resourceToken}'
+var mongoSecretName = 'mongo-connection-string'
+
+resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
+  name: !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourcesResourceGroups}${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'app/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: names.identity
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring 'app/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: names.logAnalytics
+    applicationInsightsName: names.applicationInsights
+    location: location
+    tags: tags
+    retentionInDays: logRetentionInDays
+  }
+}
+
+module storage 'app/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: names.storage
+    location: location
+    tags: tags
+    deploymentContainerName: deploymentContainerName
+  }
+}
+
+module keyVault 'app/keyvault.bicep' = {
+  name: 'keyvault'
+  scope: rg
+  params: {
+    name: names.keyVault
+    location: location
+    tags: tags
+    softDeleteRetentionInDays: keyVaultSoftDeleteRetentionInDays
+    enablePurgeProtection: keyVaultEnablePurgeProtection
+  }
+}
+
+module cosmos 'app/cosmos.bicep' = {
+  name: 'cosmos'
+  scope: rg
+  params: {
+    accountName: names.cosmos
+    location: location
+    tags: tags
+    throughputMode: cosmosThroughputMode
+    autoscaleMaxThroughput: cosmosAutoscaleMaxThroughput
+    disableKeyBasedMetadataWriteAccess: cosmosDisableKeyBasedMetadataWriteAccess
+    databaseName: mongoDatabaseName
+    clicksCollectionName: mongoClicksCollectionName
+    destinationsCollectionName: mongoDestinationsCollectionName
+    clickRetentionDays: clickRetentionDays
+    keyVaultName: names.keyVault
+    connectionStringSecretName: mongoSecretName
+  }
+  dependsOn: [
+    keyVault
+  ]
+}
+
+module rbac 'app/rbac.bicep' = {
+  name: 'rbac'
+  scope: rg
+  params: {
+    storageAccountName: names.storage
+    keyVaultName: names.keyVault
+    applicationInsightsName: names.applicationInsights
+    identityName: names.identity
+    userPrincipalId: principalId
+    userPrincipalType: principalType
+  }
+  // Names are passed (not outputs) so what-if can predict the assignments; hence explicit ordering.
+  dependsOn: [
+    identity
+    storage
+    keyVault
+    monitoring
+  ]
+}
+
+module api 'app/api.bicep' = {
+  name: 'api'
+  scope: rg
+  params: {
+    name: names.functionApp
+    planName: names.plan
+    location: location
+    tags: tags
+    serviceName: apiServiceName
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storageAccountName: names.storage
+    deploymentContainerName: deploymentContainerName
+    applicationInsightsName: names.applicationInsights
+    instanceMemoryMB: instanceMemoryMB
+    maximumInstanceCount: maximumInstanceCount
+    httpPerInstanceConcurrency: httpPerInstanceConcurrency
+    alwaysReadyInstanceCount: alwaysReadyInstanceCount
+    appSettings: {
+      Auth0__Domain: auth0Domain
+      Auth0__Audience: auth0Audience
+      Destinations__AllowedArns: allowedDestinationArns
+      Mongo__ConnectionString: '@Microsoft.KeyVault(SecretUri=${cosmos.outputs.connectionStringSecretUri})'
+      Mongo__Database: mongoDatabaseName
+      Mongo__Collection: mongoClicksCollectionName
+      Mongo__DestinationsCollection: mongoDestinationsCollectionName
+    }
+  }
+  // The app starts as soon as it exists: its identity should already hold its roles so the first
+  // Key Vault reference resolution and storage access succeed.
+  dependsOn: [
+    rbac
+    storage
+    monitoring
+  ]
+}
+
+var functionUrl = 'https://${api.outputs.defaultHostName}'
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_NAME string = api.outputs.name
+output AZURE_FUNCTION_URL string = functionUrl
+output SERVICE_API_NAME string = api.outputs.name
+output SERVICE_API_URI string = functionUrl
+@description('URL for the AWS IoT topic rule HTTPS action (and its destination confirmation).')
+output INGEST_URL string = '${functionUrl}/api/clicks'
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+output AZURE_KEY_VAULT_ENDPOINT string = keyVault.outputs.uri
+output AZURE_COSMOS_ACCOUNT_NAME string = cosmos.outputs.accountName
+output AZURE_COSMOS_DATABASE_NAME string = cosmos.outputs.databaseName
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_USER_ASSIGNED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName

@@ -1,0 +1,135 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using LocalIssuer;
+using LocalMongo;
+using Microsoft.Extensions.Logging;
+
+namespace LocalHost;
+
+/// <summary>
+/// Starts LocalMongo and LocalIssuer for whatever the app's configuration leaves unset, so that
+/// <c>dotnet run --project tools/LocalHost</c> works on a machine with nothing else installed — and
+/// leaves real MongoDB / Auth0 settings alone when they are configured.
+/// </summary>
+internal sealed class LocalStandIns : IAsyncDisposable
+{
+    /// <summary>Where the simulator and curl users find the local client credentials (gitignored).</summary>
+    public const string CredentialsFile = ".localhost/credentials.json";
+    private const int PreferredIssuerPort = 5055;
+    private const string LocalAudience = "https://buttonfunctions.local/api";
+
+    private LocalMongoServer? _mongo;
+    private LocalIssuerServer? _issuer;
+    private string? _credentialsPath;
+
+    private LocalStandIns()
+    {
+    }
+
+    public static async Task<LocalStandIns> StartAsync(FunctionsLocalHostOptions options, ILoggerFactory loggerFactory, TextWriter console, CancellationToken ct)
+    {
+        var standIns = new LocalStandIns();
+        try
+        {
+            if (options.GetEffectiveSetting("Mongo:ConnectionString") is null)
+            {
+                standIns._mongo = await LocalMongoServer.StartAsync(0, loggerFactory.CreateLogger("LocalMongo"), ct);
+                options.Settings["Mongo__ConnectionString"] = standIns._mongo.ConnectionString;
+                options.Settings["Mongo__Database"] = options.GetEffectiveSetting("Mongo:Database") ?? "buttons";
+                options.Settings["Mongo__Collection"] = options.GetEffectiveSetting("Mongo:Collection") ?? "clicks";
+                await console.WriteLineAsync($"LocalMongo (in-memory stand-in, data is lost on exit): {standIns._mongo.ConnectionString}");
+            }
+
+            if (options.GetEffectiveSetting("Auth0:Domain") is null && options.GetEffectiveSetting("Auth0:Authority") is null)
+            {
+                await standIns.StartIssuerAsync(options, console, ct);
+            }
+        }
+        catch
+        {
+            await standIns.DisposeAsync();
+            throw;
+        }
+
+        return standIns;
+    }
+
+    private async Task StartIssuerAsync(FunctionsLocalHostOptions options, TextWriter console, CancellationToken ct)
+    {
+        var audience = options.GetEffectiveSetting("Auth0:Audience") ?? LocalAudience;
+        // A fresh client secret per run: nothing secret is ever written into the repository.
+        var clientId = "local-button";
+        var clientSecret = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
+        // 5055 is what the simulator and the README assume; when it is taken any free port will do (the
+        // credentials file says which).
+        var port = IsLoopbackPortFree(PreferredIssuerPort) ? PreferredIssuerPort : 0;
+        var issuerOptions = new LocalIssuerOptions { Port = port, Audience = audience };
+        issuerOptions.Clients.Add(new LocalIssuerClient(clientId, clientSecret, ["write:clicks", "read:clicks"]));
+        _issuer = await LocalIssuerServer.StartAsync(issuerOptions, ct);
+
+        var authority = _issuer.Authority.AbsoluteUri;
+        options.Settings["Auth0__Authority"] = authority;
+        options.Settings["Auth0__Audience"] = audience;
+
+        _credentialsPath = WriteCredentials(authority, audience, clientId, clientSecret, options.Port);
+        await console.WriteLineAsync($"LocalIssuer (Auth0 stand-in): {authority}  audience {audience}");
+        await console.WriteLineAsync($"  client id {clientId}, client secret {clientSecret} (new every run; also in {_credentialsPath})");
+        await console.WriteLineAsync("  get a token:");
+        await console.WriteLineAsync(
+            $"  curl -s {authority}oauth/token -H 'content-type: application/json' -d '{{\"grant_type\":\"client_credentials\",\"client_id\":\"{clientId}\",\"client_secret\":\"{clientSecret}\",\"audience\":\"{audience}\"}}'");
+    }
+
+    private static bool IsLoopbackPortFree(int port)
+    {
+        try
+        {
+            var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+            probe.Start();
+            probe.Stop();
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static string WriteCredentials(string authority, string audience, string clientId, string clientSecret, int port)
+    {
+        var path = Path.Combine(FunctionsLocalHostOptions.FindRepositoryRoot(), CredentialsFile);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var json = JsonSerializer.Serialize(new
+        {
+            authority,
+            audience,
+            clientId,
+            clientSecret,
+            url = port == 0 ? null : $"http://127.0.0.1:{port}/api/clicks",
+        });
+        File.WriteAllText(path, json);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        return path;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_credentialsPath is not null)
+        {
+            File.Delete(_credentialsPath); // the secret dies with the issuer that knows it
+        }
+
+        if (_issuer is not null)
+        {
+            await _issuer.DisposeAsync();
+        }
+
+        if (_mongo is not null)
+        {
+            await _mongo.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,287 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace LocalIssuer;
+
+/// <summary>
+/// An Auth0-shaped OAuth 2.0 issuer on 127.0.0.1: OIDC discovery, JWKS, and client-credentials tokens
+/// (RS256, <c>kid</c>, <c>iss</c> with trailing slash, <c>sub = client@clients</c>, <c>azp</c>,
+/// <c>gty</c>, <c>scope</c>) created with Microsoft.IdentityModel.
+/// </summary>
+public sealed class LocalIssuerServer : IAsyncDisposable
+{
+    private static readonly string[] GrantTypes = ["client_credentials"];
+    private static readonly string[] AuthMethods = ["client_secret_post", "client_secret_basic"];
+    private static readonly string[] SigningAlgorithms = [SecurityAlgorithms.RsaSha256];
+    private static readonly string[] ResponseTypes = ["token"];
+    private static readonly string[] SubjectTypes = ["public"];
+
+    private readonly WebApplication _app;
+    private readonly LocalIssuerOptions _options;
+    private readonly SigningKeyRing _keys = new();
+    private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
+    private int _discoveryRequests;
+    private int _jwksRequests;
+
+    private LocalIssuerServer(WebApplication app, LocalIssuerOptions options)
+    {
+        _app = app;
+        _options = options;
+        Authority = new Uri("http://127.0.0.1/");
+    }
+
+    /// <summary>The issuer (<c>iss</c>), with its trailing slash: <c>http://127.0.0.1:&lt;port&gt;/</c>.</summary>
+    public Uri Authority { get; private set; }
+
+    /// <summary>How often <c>/.well-known/openid-configuration</c> was fetched.</summary>
+    public int DiscoveryRequestCount => Volatile.Read(ref _discoveryRequests);
+
+    /// <summary>How often <c>/.well-known/jwks.json</c> was fetched.</summary>
+    public int JwksRequestCount => Volatile.Read(ref _jwksRequests);
+
+    /// <summary>The key currently signing tokens (its <c>KeyId</c> is the <c>kid</c>), for tests that craft special tokens.</summary>
+    public SigningCredentials CurrentSigningCredentials => _keys.CurrentCredentials;
+
+    public static async Task<LocalIssuerServer> StartAsync(LocalIssuerOptions options, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, options.Port));
+        var app = builder.Build();
+        var server = new LocalIssuerServer(app, options);
+        server.MapEndpoints();
+        await app.StartAsync(ct).ConfigureAwait(false);
+
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        server.Authority = new Uri($"http://127.0.0.1:{new Uri(address).Port}/");
+        return server;
+    }
+
+    /// <summary>Starts signing with the already-published next key and publishes a new next key.</summary>
+    public void Rotate() => _keys.Rotate();
+
+    /// <summary>What <c>POST /oauth/token</c> answers for valid client credentials.</summary>
+    public Task<string> IssueTokenAsync(string clientId, string clientSecret, string? audience = null)
+    {
+        var outcome = Issue(new TokenRequest("client_credentials", clientId, clientSecret, audience, null));
+        return outcome.Token is { } token
+            ? Task.FromResult(token)
+            : Task.FromException<string>(new InvalidOperationException($"{outcome.Error}: {outcome.Description}"));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.DisposeAsync().ConfigureAwait(false);
+        _keys.Dispose();
+    }
+
+    private void MapEndpoints()
+    {
+        _app.MapGet("/.well-known/openid-configuration", () =>
+        {
+            Interlocked.Increment(ref _discoveryRequests);
+            var issuer = Authority.AbsoluteUri;
+            return Results.Json(new Dictionary<string, object>
+            {
+                ["issuer"] = issuer,
+                ["jwks_uri"] = issuer + ".well-known/jwks.json",
+                ["token_endpoint"] = issuer + "oauth/token",
+                ["grant_types_supported"] = GrantTypes,
+                ["token_endpoint_auth_methods_supported"] = AuthMethods,
+                ["id_token_signing_alg_values_supported"] = SigningAlgorithms,
+                ["response_types_supported"] = ResponseTypes,
+                ["subject_types_supported"] = SubjectTypes,
+            });
+        });
+
+        _app.MapGet("/.well-known/jwks.json", () =>
+        {
+            Interlocked.Increment(ref _jwksRequests);
+            return Results.Json(_keys.Jwks());
+        });
+
+        _app.MapPost("/oauth/token", async (HttpRequest request) =>
+        {
+            var tokenRequest = await TokenRequest.ReadAsync(request).ConfigureAwait(false);
+            if (tokenRequest is null)
+            {
+                return Error(StatusCodes.Status400BadRequest, "invalid_request", "Request body must be application/x-www-form-urlencoded or application/json");
+            }
+
+            var outcome = Issue(tokenRequest);
+            if (outcome.Token is null)
+            {
+                return Error(outcome.Status, outcome.Error!, outcome.Description!);
+            }
+
+            return Results.Json(new Dictionary<string, object>
+            {
+                ["access_token"] = outcome.Token,
+                ["scope"] = outcome.Scope!,
+                ["expires_in"] = (int)_options.TokenLifetime.TotalSeconds,
+                ["token_type"] = "Bearer",
+            });
+        });
+
+        _app.MapPost("/rotate", () =>
+        {
+            Rotate();
+            return Results.Json(new { kid = _keys.CurrentCredentials.Key.KeyId });
+        });
+    }
+
+    private static IResult Error(int status, string error, string description) =>
+        Results.Json(new { error, error_description = description }, statusCode: status);
+
+    private IssueOutcome Issue(TokenRequest request)
+    {
+        if (string.IsNullOrEmpty(request.GrantType))
+        {
+            return IssueOutcome.Fail(StatusCodes.Status400BadRequest, "invalid_request", "Missing required parameter: grant_type");
+        }
+
+        if (request.GrantType != "client_credentials")
+        {
+            return IssueOutcome.Fail(StatusCodes.Status403Forbidden, "unsupported_grant_type", $"Unsupported grant type: {request.GrantType}");
+        }
+
+        if (string.IsNullOrEmpty(request.ClientId))
+        {
+            return IssueOutcome.Fail(StatusCodes.Status401Unauthorized, "access_denied", "Unauthorized");
+        }
+
+        var client = _options.Clients.Find(c => c.ClientId == request.ClientId);
+        if (client is null || !SecretMatches(client.ClientSecret, request.ClientSecret))
+        {
+            return IssueOutcome.Fail(StatusCodes.Status401Unauthorized, "invalid_client", "Client authentication failed");
+        }
+
+        var clientAudience = client.Audience ?? _options.Audience;
+        var audience = string.IsNullOrEmpty(request.Audience) ? _options.Audience : request.Audience;
+        if (audience != clientAudience)
+        {
+            return IssueOutcome.Fail(StatusCodes.Status403Forbidden, "access_denied",
+                $"Client is not authorized to access \"{audience}\". You need to create a \"client-grant\" associated to this API.");
+        }
+
+        // Like Auth0: a requested scope narrows the grant; unknown scopes are dropped.
+        IEnumerable<string> scopes = client.Scopes;
+        if (!string.IsNullOrWhiteSpace(request.Scope))
+        {
+            var requested = request.Scope.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            scopes = client.Scopes.Where(requested.Contains);
+        }
+
+        var scope = string.Join(' ', scopes);
+        var now = _options.TimeProvider.GetUtcNow().UtcDateTime;
+        var claims = new Dictionary<string, object>
+        {
+            ["sub"] = client.ClientId + "@clients",
+            ["azp"] = client.ClientId,
+            ["gty"] = "client-credentials",
+        };
+        if (scope.Length > 0)
+        {
+            claims["scope"] = scope;
+        }
+
+        var token = _handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = Authority.AbsoluteUri,
+            Audience = audience,
+            IssuedAt = now,
+            Expires = now + _options.TokenLifetime,
+            Claims = claims,
+            SigningCredentials = _keys.CurrentCredentials,
+        });
+        return new IssueOutcome(StatusCodes.Status200OK, token, scope, null, null);
+    }
+
+    private static bool SecretMatches(string expected, string? given) =>
+        given is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(expected), Encoding.UTF8.GetBytes(given));
+
+    private sealed record IssueOutcome(int Status, string? Token, string? Scope, string? Error, string? Description)
+    {
+        public static IssueOutcome Fail(int status, string error, string description) => new(status, null, null, error, description);
+    }
+
+    /// <summary>The token request as Auth0 accepts it: form or JSON body, client credentials in the body or via HTTP Basic.</summary>
+    private sealed record TokenRequest(string? GrantType, string? ClientId, string? ClientSecret, string? Audience, string? Scope)
+    {
+        public static async Task<TokenRequest?> ReadAsync(HttpRequest request)
+        {
+            Dictionary<string, string?> fields;
+            if (request.HasFormContentType)
+            {
+                var form = await request.ReadFormAsync().ConfigureAwait(false);
+                fields = form.ToDictionary(f => f.Key, f => (string?)f.Value.ToString(), StringComparer.Ordinal);
+            }
+            else if (request.HasJsonContentType())
+            {
+                try
+                {
+                    using var document = await JsonDocument.ParseAsync(request.Body).ConfigureAwait(false);
+                    if (document.RootElement.ValueKind != JsonValueKind.Object)
+                    {
+                        return null;
+                    }
+
+                    fields = document.RootElement.EnumerateObject()
+                        .Where(p => p.Value.ValueKind == JsonValueKind.String)
+                        .ToDictionary(p => p.Name, p => p.Value.GetString(), StringComparer.Ordinal);
+                }
+                catch (JsonException)
+                {
+                    return null;
+                }
+            }
+            else
+            {
+                return null;
+            }
+
+            fields.TryGetValue("client_id", out var clientId);
+            fields.TryGetValue("client_secret", out var clientSecret);
+            if (BasicCredentials(request) is var (basicId, basicSecret))
+            {
+                clientId = basicId;
+                clientSecret = basicSecret;
+            }
+
+            return new TokenRequest(fields.GetValueOrDefault("grant_type"), clientId, clientSecret, fields.GetValueOrDefault("audience"), fields.GetValueOrDefault("scope"));
+        }
+
+        private static (string Id, string Secret)? BasicCredentials(HttpRequest request)
+        {
+            var header = request.Headers.Authorization.ToString();
+            if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+            {
+                return null;
+            }
+
+            try
+            {
+                var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header["Basic ".Length..].Trim()));
+                var colon = decoded.IndexOf(':', StringComparison.Ordinal);
+                // RFC 6749 §2.3.1: both parts are form-urlencoded before Basic encoding.
+                return colon < 0 ? null : (Uri.UnescapeDataString(decoded[..colon]), Uri.UnescapeDataString(decoded[(colon + 1)..]));
+            }
+            catch (FormatException)
+            {
+                return null;
+            }
+        }
+    }
+}
