@@ -45,7 +45,7 @@ internal sealed record DeliveryReport(
 internal sealed class HttpActionSender(
     HttpClient http,
     Uri url,
-    ClientCredentialsTokenCache? tokens,
+    IAccessTokenSource? tokens,
     TimeProvider time,
     AwsRetryPolicy? policy = null,
     IErrorActionSink? errorAction = null,

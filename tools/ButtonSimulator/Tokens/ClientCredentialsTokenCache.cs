@@ -9,12 +9,21 @@ internal sealed record TokenEndpoint(Uri TokenUrl, string ClientId, string Clien
 /// <summary>Auth0 (or LocalIssuer) refused a token request or answered without a usable token.</summary>
 internal sealed class TokenRequestException(string message) : Exception(message);
 
+/// <summary>Where the sender gets its bearer token.</summary>
+internal interface IAccessTokenSource
+{
+    ValueTask<string> GetTokenAsync(CancellationToken ct);
+
+    /// <summary>Called once after the function refused <paramref name="refusedToken"/> (401): a newer token.</summary>
+    ValueTask<string> RefreshAsync(string refusedToken, CancellationToken ct);
+}
+
 /// <summary>
 /// Client-credentials access token, requested once and reused until shortly before it expires (Auth0's
 /// free plan allows about 1,000 machine-to-machine tokens a month, so never one per click). Thread-safe
 /// and single-flight: concurrent callers that find no usable token wait for one request.
 /// </summary>
-internal sealed class ClientCredentialsTokenCache(HttpClient http, TokenEndpoint endpoint, TimeProvider time) : IDisposable
+internal sealed class ClientCredentialsTokenCache(HttpClient http, TokenEndpoint endpoint, TimeProvider time) : IAccessTokenSource, IDisposable
 {
     // Refresh this long before expiry: 5 minutes, or 10% of a short lifetime.
     private static readonly TimeSpan MaxEarlyRefresh = TimeSpan.FromMinutes(5);
