@@ -57,7 +57,7 @@ internal static class SimulatorCommands
             DefaultValueFactory = _ => ClickType.Single,
             CustomParser = r => r.Tokens.Count == 1 && Enum.TryParse<ClickType>(r.Tokens[0].Value, ignoreCase: true, out var t) ? t : Fail<ClickType>(r, "expected SINGLE, DOUBLE or LONG"),
         };
-        var enriched = new Option<bool>("--enriched") { Description = "Add topic, receivedAtMs and traceId like the rule SQL (default true)", DefaultValueFactory = _ => true };
+        var enriched = new Option<bool>("--enriched") { Description = "Add topic, receivedAtMs and traceId like the rule SQL", DefaultValueFactory = _ => true };
         var command = new Command("click", "Send one click") { shape, device, type, enriched };
         command.SetAction(Guarded(async (parse, ct) =>
         {
