@@ -11,6 +11,7 @@ public static class ButtonFunctionsApplicationBuilderExtensions
     {
         builder.Services.AddProblemDetails();
         builder.AddAuth0TokenValidation();
+        builder.Services.AddClickIngestion();
         return builder;
     }
 }

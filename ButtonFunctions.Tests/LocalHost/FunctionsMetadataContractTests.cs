@@ -14,6 +14,7 @@ public sealed class FunctionsMetadataContractTests
     {
         // name,    trigger type,  methods,  route,    auth level
         { "Health", "httpTrigger", ["get"], "health", "Anonymous" },
+        { "IngestClicks", "httpTrigger", ["post"], "clicks", "Anonymous" },
     };
 
     private static readonly Lazy<JsonElement[]> Functions = new(() =>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Runtime.InteropServices;
 using LocalHost;
 using LocalHost.Worker;
 
@@ -83,10 +84,7 @@ public sealed class LifecycleTests
         using var program = LocalHostProgram.Start(TestAppHostFixture.TestAppDirectory);
         var workerPid = await program.WaitUntilReadyAsync();
 
-        using (var kill = Process.Start("kill", ["-TERM", program.Process.Id.ToString(CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
+        Assert.Equal(0, ProcessTable.Terminate(program.Process.Id));
 
         await program.Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(0, program.Process.ExitCode);
@@ -176,9 +174,17 @@ internal sealed class LocalHostProgram : IDisposable
     }
 }
 
-/// <summary>Whether a pid is a live process (a zombie awaiting its reaper counts as gone).</summary>
+/// <summary>Linux process helpers: liveness from /proc, SIGTERM through libc (procps' kill is not always installed).</summary>
 internal static class ProcessTable
 {
+    private const int SigTerm = 15;
+
+    public static int Terminate(int pid) => Kill(pid, SigTerm);
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
+    /// <summary>Whether a pid is a live process (a zombie awaiting its reaper counts as gone).</summary>
     public static bool IsRunning(int pid)
     {
         string stat;

@@ -121,14 +121,31 @@ internal sealed partial class InvocationForwarder : IDisposable
         }
         else if (!transformer.FailureWritten)
         {
-            // The response was committed (the normal case after the hold, or a body larger than the hold limit):
-            // a failure known only now can no longer change the status, but the client must not take the
-            // response as complete.
+            // The worker's response went out (normally after the hold; a body larger than the hold limit before the
+            // outcome was known). A failure known only now can no longer change a status already sent, but the
+            // client must not take that response as complete.
             await ((Task)invocation).WaitAsync(RequestConfig.ActivityTimeout!.Value, context.RequestAborted)
                 .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            if (invocation.IsCompleted && !InvocationOutcome.Succeeded(invocation))
+            var failed = invocation.IsCompleted && !InvocationOutcome.Succeeded(invocation);
+            if (context.RequestAborted.IsCancellationRequested)
             {
-                context.Abort();
+                // Nobody is listening any more.
+            }
+            else if (context.Response.HasStarted)
+            {
+                if (failed)
+                {
+                    context.Abort();
+                }
+            }
+            else if (failed)
+            {
+                await ProblemResponses.FunctionFailedAsync(context, invocationId).ConfigureAwait(false);
+            }
+            else if (error != ForwarderError.None)
+            {
+                LogForwardingFailed(_logger, function.Name, invocationId, error, context.GetForwarderErrorFeature()?.Exception?.Message);
+                await ProblemResponses.WorkerUnreachableAsync(context, invocationId).ConfigureAwait(false);
             }
         }
 

@@ -1,0 +1,57 @@
+using ButtonFunctions.Ingest;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace ButtonFunctions.Tests.Ingest;
+
+public sealed class DestinationOptionsTests
+{
+    private const string Arn1 = "arn:aws:iot:us-east-1:123456789012:ruledestination/http/a1";
+    private const string Arn2 = "arn:aws:iot:eu-west-1:123456789012:ruledestination/http/b2";
+
+    private static DestinationOptions Bind(Dictionary<string, string?> settings)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration);
+        services.AddClickIngestion();
+        return services.BuildServiceProvider().GetRequiredService<IOptions<DestinationOptions>>().Value;
+    }
+
+    [Fact]
+    public void Allowed_arns_can_be_a_comma_separated_app_setting()
+    {
+        var options = Bind(new() { ["Destinations:AllowedArns"] = $"{Arn1}, {Arn2}," });
+
+        Assert.Equal([Arn1, Arn2], options.AllowedArns);
+    }
+
+    [Fact]
+    public void Allowed_arns_can_be_an_array()
+    {
+        var options = Bind(new() { ["Destinations:AllowedArns:0"] = Arn1, ["Destinations:AllowedArns:1"] = Arn2 });
+
+        Assert.Equal([Arn1, Arn2], options.AllowedArns);
+    }
+
+    [Fact]
+    public void A_malformed_arn_or_a_non_loopback_test_prefix_fails_validation_naming_the_key()
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => Bind(new()
+        {
+            ["Destinations:AllowedArns"] = "arn:aws:s3:::bucket",
+            ["Destinations:AllowedEnableUrlPrefixes"] = "https://evil.example.com/confirmdestination/",
+        }));
+
+        Assert.Contains(error.Failures, f => f.StartsWith("Destinations:AllowedArns", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.StartsWith("Destinations:AllowedEnableUrlPrefixes", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_loopback_test_prefix_passes_validation()
+    {
+        var options = Bind(new() { ["Destinations:AllowedEnableUrlPrefixes"] = "http://127.0.0.1:5999/confirmdestination/" });
+
+        Assert.Equal(["http://127.0.0.1:5999/confirmdestination/"], options.AllowedEnableUrlPrefixes);
+    }
+}

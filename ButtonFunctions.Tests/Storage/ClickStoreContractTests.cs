@@ -1,0 +1,297 @@
+using System.Net;
+using System.Net.Sockets;
+using ButtonFunctions.Ingest;
+using ButtonFunctions.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace ButtonFunctions.Tests.Storage;
+
+/// <summary>
+/// What <see cref="ClickStore"/> promises, checked against a MongoDB wire-protocol server: LocalMongo by
+/// default, a real MongoDB / Cosmos DB when BUTTONS_TEST_MONGODB_URI is set. Each test uses its own
+/// database and client application name, so fail points never touch other tests' traffic.
+/// </summary>
+public sealed class ClickStoreContractTests(StoreServerFixture server) : IClassFixture<StoreServerFixture>, IAsyncLifetime
+{
+    private static readonly DateTimeOffset At = new(2026, 11, 25, 18, 0, 0, TimeSpan.Zero);
+
+    private readonly string _appName = "contract-" + Guid.NewGuid().ToString("N")[..12];
+    private readonly string _database = "contract_" + Guid.NewGuid().ToString("N")[..12];
+    /// <summary>The first one sets fail points and cleans up; its own application name keeps it clear of the fail points.</summary>
+    private readonly List<IMongoClient> _clients = [new MongoClient(server.ConnectionString)];
+
+    private IMongoClient Admin => _clients[0];
+
+    private SkippingTimeProvider Time { get; } = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        await StoreServerFixture.TurnOffFailPointAsync(Admin);
+        await Admin.DropDatabaseAsync(_database);
+        foreach (var client in _clients)
+        {
+            client.Dispose();
+        }
+    }
+
+    private (ClickStore Store, IMongoClient Client, IMongoCollection<BsonDocument> Clicks) CreateStore(
+        TimeSpan? retryBudget = null, string? connectionString = null, TimeSpan? serverSelectionTimeout = null)
+    {
+        var options = new MongoOptions
+        {
+            ConnectionString = connectionString ?? server.ConnectionString,
+            Database = _database,
+            RetryBudget = retryBudget ?? new MongoOptions().RetryBudget,
+            ServerSelectionTimeout = serverSelectionTimeout ?? new MongoOptions().ServerSelectionTimeout,
+        };
+        var settings = StorageServiceCollectionExtensions.CreateClientSettings(options);
+        settings.ApplicationName = _appName;
+        var client = new MongoClient(settings);
+        _clients.Add(client);
+        var store = new ClickStore(client, Options.Create(options), Time, NullLogger<ClickStore>.Instance);
+        return (store, client, client.GetDatabase(_database).GetCollection<BsonDocument>(options.Collection));
+    }
+
+    private static ClickEvent Click(string id, string device = "G030JF055364XVRB") => new()
+    {
+        Id = id,
+        DeviceId = device,
+        ClickType = ClickTypes.SingleClick,
+        OccurredAt = At,
+        ReceivedAt = At.AddMilliseconds(120),
+        Source = ClickSources.IotButton,
+        BatteryMillivolts = 1705,
+        TraceId = id,
+    };
+
+    private static List<ClickEvent> Clicks(int count) => [.. Enumerable.Range(0, count).Select(i => Click($"click-{i}"))];
+
+    private static Task<long> CountAsync(IMongoCollection<BsonDocument> clicks) => clicks.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty);
+
+    [Fact]
+    public async Task A_click_is_stored_with_the_documented_fields_and_types()
+    {
+        var (store, _, clicks) = CreateStore();
+        var click = Click("5a0b1f0e") with
+        {
+            Source = ClickSources.IotOneClick,
+            BatteryMillivolts = null,
+            RemainingLife = 5.0,
+            Topic = "iotbutton/G030",
+            ClientId = "client-1",
+            Placement = new ClickPlacement("kitchen", "fridge", new Dictionary<string, string> { ["location"] = "home" }, new Dictionary<string, string>()),
+        };
+
+        var result = await store.InsertAsync([click], default);
+
+        Assert.Equal(ClickStoreOutcome.Stored, result.Outcome);
+        Assert.Equal([ClickWriteStatus.Inserted], result.Statuses);
+        var stored = await clicks.Find(new BsonDocument("_id", "5a0b1f0e")).SingleAsync();
+        Assert.Equal("G030JF055364XVRB", stored["deviceId"].AsString);
+        Assert.Equal("SINGLE", stored["clickType"].AsString);
+        Assert.Equal(At.UtcDateTime, stored["occurredAt"].ToUniversalTime());
+        Assert.Equal(At.AddMilliseconds(120).UtcDateTime, stored["receivedAt"].ToUniversalTime());
+        Assert.Equal(5.0, stored["remainingLife"].AsDouble);
+        Assert.Equal("iot-1click", stored["source"].AsString);
+        Assert.Equal("client-1", stored["clientId"].AsString);
+        Assert.Equal("home", stored["placement"]["attributes"]["location"].AsString);
+        Assert.False(stored.Contains("batteryMillivolts"));
+    }
+
+    [Fact]
+    public async Task Battery_millivolts_are_stored_as_an_integer()
+    {
+        var (store, _, clicks) = CreateStore();
+
+        await store.InsertAsync([Click("b-1")], default);
+
+        Assert.Equal(BsonType.Int32, (await clicks.Find(new BsonDocument("_id", "b-1")).SingleAsync())["batteryMillivolts"].BsonType);
+    }
+
+    [Fact]
+    public async Task A_duplicate_click_is_acknowledged_not_stored_twice()
+    {
+        var (store, _, clicks) = CreateStore();
+        await store.InsertAsync([Click("same")], default);
+
+        var again = await store.InsertAsync([Click("same")], default);
+
+        Assert.Equal(ClickStoreOutcome.Stored, again.Outcome);
+        Assert.Equal([ClickWriteStatus.Duplicate], again.Statuses);
+        Assert.Equal(1, await CountAsync(clicks));
+    }
+
+    [Fact]
+    public async Task A_batch_with_duplicates_stores_the_new_clicks_and_counts_the_rest()
+    {
+        var (store, _, clicks) = CreateStore();
+        await store.InsertAsync([Click("click-1"), Click("click-3")], default);
+
+        var result = await store.InsertAsync([.. Clicks(5), Click("click-4")], default);
+
+        Assert.Equal(ClickStoreOutcome.Stored, result.Outcome);
+        Assert.Equal(
+            [ClickWriteStatus.Inserted, ClickWriteStatus.Duplicate, ClickWriteStatus.Inserted, ClickWriteStatus.Duplicate, ClickWriteStatus.Inserted, ClickWriteStatus.Duplicate],
+            result.Statuses);
+        Assert.Equal((3, 3), (result.Inserted, result.Duplicates));
+        Assert.Equal(5, await CountAsync(clicks));
+    }
+
+    [Fact]
+    public async Task Rate_limiting_is_waited_out_as_the_retry_after_hint_says_and_then_everything_is_stored()
+    {
+        var (store, _, clicks) = CreateStore();
+        await StoreServerFixture.FailNextInsertsAsync(Admin, _appName, times: 2, new BsonDocument
+        {
+            { "errorCode", 16500 },
+            { "errmsg", "Error=16500, RetryAfterMs=700, Details='Request rate is large'" },
+        });
+
+        var result = await store.InsertAsync(Clicks(3), default);
+
+        Assert.Equal(ClickStoreOutcome.Stored, result.Outcome);
+        Assert.Equal(3, result.Inserted);
+        Assert.Equal(3, await CountAsync(clicks));
+        Assert.Equal(2, Time.Waits.Count);
+        if (server.IsLocalStandIn)
+        {
+            Assert.All(Time.Waits, w => Assert.Equal(TimeSpan.FromMilliseconds(700), w));
+        }
+    }
+
+    [Fact]
+    public async Task Rate_limiting_that_hits_only_part_of_a_batch_retries_just_the_rest()
+    {
+        var (store, _, clicks) = CreateStore();
+
+        // Cosmos DB can throttle some documents of an unordered insert (writeErrors 16500); LocalMongo
+        // imitates it with writeErrorsFrom, a real mongod ignores that and throttles the whole command.
+        await StoreServerFixture.FailNextInsertsAsync(Admin, _appName, times: 1, new BsonDocument
+        {
+            { "errorCode", 16500 },
+            { "errmsg", "Error=16500, RetryAfterMs=50" },
+            { "writeErrorsFrom", 2 },
+        });
+
+        var result = await store.InsertAsync(Clicks(5), default);
+
+        Assert.Equal(ClickStoreOutcome.Stored, result.Outcome);
+        Assert.Equal(5, result.Inserted);
+        Assert.Equal(5, await CountAsync(clicks));
+        var wait = Assert.Single(Time.Waits);
+        if (server.IsLocalStandIn)
+        {
+            Assert.Equal(TimeSpan.FromMilliseconds(50), wait);
+        }
+    }
+
+    [Fact]
+    public async Task Rate_limiting_without_a_hint_backs_off_exponentially()
+    {
+        var (store, _, _) = CreateStore();
+        await StoreServerFixture.FailNextInsertsAsync(Admin, _appName, times: 3, new BsonDocument { { "errorCode", 16500 }, { "errmsg", "Request rate is large" } });
+
+        var result = await store.InsertAsync(Clicks(1), default);
+
+        Assert.Equal(ClickStoreOutcome.Stored, result.Outcome);
+        var waits = Time.Waits.ToArray();
+        Assert.Equal(3, waits.Length);
+        Assert.InRange(waits[0].TotalMilliseconds, 50, 100);
+        Assert.InRange(waits[1].TotalMilliseconds, 100, 200);
+        Assert.InRange(waits[2].TotalMilliseconds, 200, 400);
+    }
+
+    [Fact]
+    public async Task Rate_limiting_past_the_retry_budget_ends_throttled_with_a_retry_after()
+    {
+        var (store, _, clicks) = CreateStore(retryBudget: TimeSpan.FromMilliseconds(2_500));
+        await StoreServerFixture.FailNextInsertsAsync(Admin, _appName, times: 1_000, new BsonDocument
+        {
+            { "errorCode", 16500 },
+            { "errmsg", "Error=16500, RetryAfterMs=1000" },
+        });
+
+        var result = await store.InsertAsync(Clicks(2), default);
+
+        Assert.Equal(ClickStoreOutcome.Throttled, result.Outcome);
+        Assert.Equal(TimeSpan.FromSeconds(1), result.RetryAfter);
+        Assert.Equal([ClickWriteStatus.NotStored, ClickWriteStatus.NotStored], result.Statuses);
+        Assert.True(Time.Waits.Aggregate(TimeSpan.Zero, (a, b) => a + b) < TimeSpan.FromMilliseconds(2_500), "waits stay within the budget");
+        await StoreServerFixture.TurnOffFailPointAsync(Admin);
+        Assert.Equal(0, await CountAsync(clicks));
+    }
+
+    [Fact]
+    public async Task A_connection_dropped_mid_batch_is_retried_and_nothing_is_stored_twice()
+    {
+        var (store, _, clicks) = CreateStore();
+        await store.InsertAsync([Click("click-0"), Click("click-1")], default);
+        await StoreServerFixture.FailNextInsertsAsync(Admin, _appName, times: 1, new BsonDocument("closeConnection", true));
+
+        var result = await store.InsertAsync(Clicks(5), default);
+
+        Assert.Equal(ClickStoreOutcome.Stored, result.Outcome);
+        Assert.Equal(5, result.Inserted + result.Duplicates);
+        if (server.IsLocalStandIn)
+        {
+            // A standalone server gets no driver-level retryable write: the store's own retry did it.
+            Assert.NotEmpty(Time.Waits);
+        }
+
+        Assert.Equal(5, await CountAsync(clicks));
+        var ids = (await clicks.Find(FilterDefinition<BsonDocument>.Empty).ToListAsync()).Select(d => d["_id"].AsString).Order();
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => $"click-{i}"), ids);
+    }
+
+    [Fact]
+    public async Task A_store_that_hangs_is_reported_unavailable_when_the_budget_runs_out()
+    {
+        var (store, _, _) = CreateStore(retryBudget: TimeSpan.FromMilliseconds(400));
+        await StoreServerFixture.FailNextInsertsAsync(Admin, _appName, times: 1, new BsonDocument { { "blockConnection", true }, { "blockTimeMS", 5_000 } });
+
+        var result = await store.InsertAsync(Clicks(1), default);
+
+        Assert.Equal(ClickStoreOutcome.Unavailable, result.Outcome);
+        Assert.Equal(ClickStore.UnavailableRetryAfter, result.RetryAfter);
+    }
+
+    [Fact]
+    public async Task An_unreachable_store_is_reported_unavailable_with_a_retry_after()
+    {
+        using var closed = new TcpListener(IPAddress.Loopback, 0);
+        closed.Start();
+        var port = ((IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop();
+        var (store, _, _) = CreateStore(
+            retryBudget: TimeSpan.FromMilliseconds(800),
+            connectionString: $"mongodb://127.0.0.1:{port}/?directConnection=true",
+            serverSelectionTimeout: TimeSpan.FromMilliseconds(300));
+
+        var result = await store.InsertAsync(Clicks(2), default);
+
+        Assert.Equal(ClickStoreOutcome.Unavailable, result.Outcome);
+        Assert.Equal(ClickStore.UnavailableRetryAfter, result.RetryAfter);
+        Assert.Equal(0, result.Inserted);
+    }
+
+    [Fact]
+    public async Task Index_creation_is_idempotent()
+    {
+        var (store, _, clicks) = CreateStore();
+
+        await store.EnsureIndexesAsync(default);
+        await store.EnsureIndexesAsync(default);
+
+        var indexes = await (await clicks.Indexes.ListAsync()).ToListAsync();
+        var keys = indexes.Select(i => i["key"].AsBsonDocument.ToJson()).ToList();
+        Assert.Equal(3, indexes.Count);
+        Assert.Contains("""{ "deviceId" : 1, "occurredAt" : -1 }""", keys);
+        Assert.Contains("""{ "occurredAt" : -1 }""", keys);
+        Assert.Contains("""{ "_id" : 1 }""", keys);
+    }
+}

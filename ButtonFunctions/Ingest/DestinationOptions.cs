@@ -1,0 +1,84 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace ButtonFunctions.Ingest;
+
+/// <summary>Which AWS IoT topic rule destinations this app confirms (configuration section <c>Destinations</c>).</summary>
+public sealed class DestinationOptions
+{
+    public const string SectionName = "Destinations";
+
+    /// <summary>Destination ARNs whose confirmation URL is followed. Configured as a comma-separated string or an array.</summary>
+    public IList<string> AllowedArns { get; } = [];
+
+    /// <summary>
+    /// For tests only (absent in production): loopback URL prefixes ending in <c>/confirmdestination/</c>
+    /// that may stand in for <c>https://iot.&lt;region&gt;.amazonaws.com/confirmdestination/</c>.
+    /// </summary>
+    public IList<string> AllowedEnableUrlPrefixes { get; } = [];
+
+    /// <summary>Bound on the confirmation GET.</summary>
+    public TimeSpan ConfirmationTimeout { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+/// <summary>Binds list settings from either a comma-separated string (an app setting) or an array (JSON/indexed keys).</summary>
+internal sealed class DestinationOptionsSetup(IConfiguration configuration) : IConfigureOptions<DestinationOptions>
+{
+    public void Configure(DestinationOptions options)
+    {
+        var section = configuration.GetSection(DestinationOptions.SectionName);
+        AddList(section.GetSection(nameof(DestinationOptions.AllowedArns)), options.AllowedArns);
+        AddList(section.GetSection(nameof(DestinationOptions.AllowedEnableUrlPrefixes)), options.AllowedEnableUrlPrefixes);
+        if (section.GetValue<TimeSpan?>(nameof(DestinationOptions.ConfirmationTimeout)) is { } timeout)
+        {
+            options.ConfirmationTimeout = timeout;
+        }
+    }
+
+    private static void AddList(IConfigurationSection section, IList<string> target)
+    {
+        var values = section.Value is { } joined
+            ? joined.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : section.GetChildren().Select(c => c.Value?.Trim()).OfType<string>().Where(v => v.Length > 0);
+        foreach (var value in values)
+        {
+            target.Add(value);
+        }
+    }
+}
+
+/// <summary>Start-up validation: a wrong allow-list entry would silently refuse (or worse, follow) confirmations.</summary>
+internal sealed class DestinationOptionsValidator : IValidateOptions<DestinationOptions>
+{
+    public ValidateOptionsResult Validate(string? name, DestinationOptions options)
+    {
+        var failures = new List<string>();
+        foreach (var arn in options.AllowedArns)
+        {
+            if (!DestinationConfirmationRequest.ArnPattern().IsMatch(arn))
+            {
+                failures.Add($"Destinations:AllowedArns holds '{arn}', which is not an AWS IoT topic rule destination ARN (arn:aws:iot:<region>:<account>:ruledestination/http/<id>).");
+            }
+        }
+
+        foreach (var prefix in options.AllowedEnableUrlPrefixes)
+        {
+            if (!Uri.TryCreate(prefix, UriKind.Absolute, out var uri)
+                || uri.Scheme is not ("http" or "https")
+                || !uri.IsLoopback
+                || !string.IsNullOrEmpty(uri.UserInfo)
+                || !prefix.EndsWith("/confirmdestination/", StringComparison.Ordinal))
+            {
+                failures.Add($"Destinations:AllowedEnableUrlPrefixes holds '{prefix}'; only loopback test listeners ending in /confirmdestination/ are allowed (this setting is for tests).");
+            }
+        }
+
+        if (options.ConfirmationTimeout <= TimeSpan.Zero || options.ConfirmationTimeout > TimeSpan.FromSeconds(30))
+        {
+            failures.Add("Destinations:ConfirmationTimeout must be between 00:00:00.001 and 00:00:30.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

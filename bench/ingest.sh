@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Benchmark: POST /api/clicks through LocalHost into LocalMongo, with Auth0-style token validation by
+# LocalIssuer tokens. Three runs, each on a freshly started LocalHost:
+#   1. single clicks, validated-token cache on (one token for every request, as an IoT rule sends it)
+#   2. 10-click batches (an AWS batch), cache on
+#   3. single clicks with the cache off (Auth0__ValidatedTokenCacheLifetime=00:00:00): the full RSA
+#      validation on every request — what a fresh token per request costs
+#   PORT=7071 DURATION=10s CONNECTIONS=8 THREADS=2 CONFIGURATION=Release bench/ingest.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+PORT=${PORT:-7071}
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-8}
+THREADS=${THREADS:-2}
+CONFIGURATION=${CONFIGURATION:-Release}
+BASE="http://127.0.0.1:${PORT}"
+
+if ! command -v wrk >/dev/null; then
+  echo "== installing wrk"
+  apt-get update -qq && apt-get install -y -qq wrk >/dev/null
+fi
+if (exec 3<>"/dev/tcp/127.0.0.1/${PORT}") 2>/dev/null; then
+  echo "port ${PORT} is already in use; set PORT to a free one" >&2
+  exit 1
+fi
+
+echo "== building LocalHost and ButtonFunctions (${CONFIGURATION})"
+dotnet build tools/LocalHost -c "${CONFIGURATION}" -nologo -v quiet >/dev/null
+
+log=$(mktemp)
+lh_pid=""
+stop_localhost() {
+  if [ -n "${lh_pid}" ] && kill -0 "${lh_pid}" 2>/dev/null; then
+    kill -TERM "${lh_pid}" 2>/dev/null || true
+    wait "${lh_pid}" 2>/dev/null || true
+  fi
+  lh_pid=""
+}
+trap 'stop_localhost; rm -f "${log}"' EXIT
+
+start_localhost() {
+  : >"${log}"
+  env "$@" dotnet "tools/LocalHost/bin/${CONFIGURATION}/net10.0/LocalHost.dll" --port "${PORT}" --log-level Warning >"${log}" 2>&1 &
+  lh_pid=$!
+  for _ in $(seq 1 600); do
+    grep -q "^LocalHost ready:" "${log}" && return 0
+    kill -0 "${lh_pid}" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "LocalHost did not get ready:" >&2
+  cat "${log}" >&2
+  exit 1
+}
+
+token() {
+  python3 - <<'PY'
+import json, urllib.request
+c = json.load(open(".localhost/credentials.json"))
+body = json.dumps({"grant_type": "client_credentials", "client_id": c["clientId"],
+                   "client_secret": c["clientSecret"], "audience": c["audience"]}).encode()
+req = urllib.request.Request(c["authority"] + "oauth/token", body, {"content-type": "application/json"})
+print(json.load(urllib.request.urlopen(req))["access_token"])
+PY
+}
+
+run() {
+  local title=$1 batch=$2
+  echo
+  echo "== ${title}"
+  TOKEN=$(token) BATCH=${batch} RUN="bench$(date +%s%N)" \
+    wrk -t"${THREADS}" -c"${CONNECTIONS}" -d"${DURATION}" -s bench/clicks.lua "${BASE}" |
+    grep -E "^requests/s" || true
+}
+
+start_localhost
+run "single clicks, cached token validation" 1
+run "10-click batches, cached token validation" 10
+stop_localhost
+
+start_localhost Auth0__ValidatedTokenCacheLifetime=00:00:00
+run "single clicks, token validated in full on every request (cache off)" 1
+stop_localhost
