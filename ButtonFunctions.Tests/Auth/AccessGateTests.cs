@@ -145,6 +145,25 @@ public sealed class AccessGateTests(TestIssuer issuer, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Unreachable_issuer_gives_503_so_that_aws_retries()
+    {
+        // Nothing listens on the discard port: the signing keys cannot be fetched.
+        using var pipeline = issuer.Pipeline(configure: o => o.Authority = "http://127.0.0.1:9/");
+
+        var decision = await pipeline.Gate.DecideAsync("IngestClicks", Post(AuthShape.Bearer(issuer.WriterToken)), default);
+
+        Assert.Equal(503, decision.StatusCode);
+        Assert.Null(decision.Challenge);
+        Assert.Equal("urn:buttonfunctions:problem:issuer-unavailable", decision.ProblemType);
+
+        var http = new DefaultHttpContext { RequestServices = new ServiceCollection().AddLogging().AddProblemDetails().BuildServiceProvider() };
+        http.Response.Body = new MemoryStream();
+        await decision.WriteAsync(http);
+        Assert.Equal(503, http.Response.StatusCode);
+        Assert.Equal("30", http.Response.Headers.RetryAfter.ToString());
+    }
+
+    [Fact]
     public async Task Function_without_an_access_policy_is_refused()
     {
         var decision = await _pipeline.Gate.DecideAsync("SomethingNew", Post(AuthShape.Bearer(issuer.WriterToken)), default);

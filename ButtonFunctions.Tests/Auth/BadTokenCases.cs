@@ -12,8 +12,30 @@ public sealed record AuthShape(IReadOnlyList<string> Authorization, string? Quer
     public static readonly AuthShape None = new([]);
 }
 
+/// <summary>Tokens a bad-token case is built from: real ones from the issuer the app trusts, and a forge for the rest.</summary>
+public interface ITokenSource
+{
+    /// <summary>Issued to an allowed client with write and read scope.</summary>
+    string WriterToken { get; }
+
+    /// <summary>Issued to an allowed client with read scope only.</summary>
+    string ReaderToken { get; }
+
+    /// <summary>An allowed client's token without any scope.</summary>
+    string NoScopeToken { get; }
+
+    /// <summary>A client that is not in <c>Auth0:AllowedClientIds</c>, with both scopes.</summary>
+    string StrangerToken { get; }
+
+    TokenForge Forge { get; }
+}
+
 /// <summary>A request that must be refused, with the status and RFC 6750 error it must get (<c>null</c> = challenge without error code).</summary>
-public sealed record BadTokenCase(string Name, Func<TestIssuer, AuthShape> Shape, int Status, string? Error);
+/// <param name="ThroughProxy">
+/// Where the answer differs once the request has crossed an HTTP proxy (the Functions host, or LocalHost,
+/// forwards to the worker): repeated headers arrive folded into one value.
+/// </param>
+public sealed record BadTokenCase(string Name, Func<ITokenSource, AuthShape> Shape, int Status, string? Error, (int Status, string? Error)? ThroughProxy = null);
 
 /// <summary>
 /// The attacks and mistakes a POST to IngestClicks must refuse. Shared by the in-process gate tests and
@@ -33,13 +55,15 @@ public static class BadTokenCases
 
         // Malformed.
         new("empty bearer", _ => AuthShape.Header("Bearer "), 401, InvalidToken),
+        new("scheme alone", _ => AuthShape.Header("Bearer"), 401, InvalidToken),
         new("garbage", _ => AuthShape.Bearer("not-a-jwt"), 401, InvalidToken),
         new("two segments", _ => AuthShape.Bearer("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0"), 401, InvalidToken),
         new("five segments (JWE shape)", _ => AuthShape.Bearer("a.b.c.d.e"), 401, InvalidToken),
         new("two tokens in one header", i => AuthShape.Header($"Bearer {i.WriterToken} {i.WriterToken}"), 401, InvalidToken),
         new("signature stripped", i => AuthShape.Bearer(string.Join('.', i.WriterToken.Split('.')[..2]) + "."), 401, InvalidToken),
         new("oversized token (validly signed)", i => AuthShape.Bearer(i.Forge.Sign(c => c["padding"] = new string('x', 9_000))), 401, InvalidToken),
-        new("two Authorization headers", i => new AuthShape([$"Bearer {i.WriterToken}", $"Bearer {i.WriterToken}"]), 400, "invalid_request"),
+        new("two Authorization headers", i => new AuthShape([$"Bearer {i.WriterToken}", $"Bearer {i.WriterToken}"]), 400, "invalid_request",
+            ThroughProxy: (401, InvalidToken)),
 
         // Algorithm attacks.
         new("alg none", i => AuthShape.Bearer(i.Forge.WithoutSignature()), 401, InvalidToken),

@@ -1,9 +1,10 @@
 using ButtonFunctions.Auth;
+using Xunit.Abstractions;
 
 namespace ButtonFunctions.Tests.Auth;
 
 /// <summary>Auth0 signing-key rotation, against a real LocalIssuer (each test gets its own issuer so fetch counts are its own).</summary>
-public sealed class KeyRotationTests : IAsyncLifetime
+public sealed class KeyRotationTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly TestIssuer _issuer = new();
 
@@ -58,6 +59,7 @@ public sealed class KeyRotationTests : IAsyncLifetime
         var decisions = await Task.WhenAll(forged.Select(token =>
             pipeline.Gate.DecideAsync("IngestClicks", AccessGateTests.Post(AuthShape.Bearer(token)), default).AsTask()));
 
+        output.WriteLine($"200 forged-kid requests: {_issuer.Server.DiscoveryRequestCount - discovery} discovery and {_issuer.Server.JwksRequestCount - jwks} JWKS fetches");
         Assert.All(decisions, d => Assert.Equal(401, d.StatusCode));
         Assert.InRange(_issuer.Server.DiscoveryRequestCount - discovery, 0, 1);
         Assert.InRange(_issuer.Server.JwksRequestCount - jwks, 0, 1);

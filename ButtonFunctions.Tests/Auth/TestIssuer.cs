@@ -13,7 +13,7 @@ namespace ButtonFunctions.Tests.Auth;
 /// A running LocalIssuer with the clients the auth tests need, their real tokens, and a forge for
 /// crafting the tokens an attacker would send.
 /// </summary>
-public sealed class TestIssuer : IAsyncLifetime
+public sealed class TestIssuer : IAsyncLifetime, ITokenSource
 {
     public const string Audience = "https://buttonfunctions.local/api";
     public const string Writer = "writer-client";

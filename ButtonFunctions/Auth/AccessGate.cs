@@ -55,6 +55,12 @@ internal sealed partial class AccessGate(AccessTokenValidator validator, IOption
             return AccessDecision.InvalidToken("The token is too large");
         }
 
+        if (value.AsSpan().Trim().Equals(BearerPrefix.AsSpan().Trim(), StringComparison.OrdinalIgnoreCase))
+        {
+            // "Bearer" alone (HTTP strips the trailing space of "Bearer "): a bearer attempt with an empty token.
+            return AccessDecision.InvalidToken("The token is empty");
+        }
+
         if (!value.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
         {
             // Another scheme (Basic, ...) carries no bearer credentials: RFC 6750 §3.1, no error code.

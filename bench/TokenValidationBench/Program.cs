@@ -11,9 +11,19 @@ using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
 // Usage: dotnet run -c Release --project bench/TokenValidationBench [iterations]
+//        dotnet run -c Release --project bench/TokenValidationBench -- --through-localhost [requests] [concurrency]
 // Runs the app's real auth pipeline (AccessGate → AccessTokenValidator → cache) in process against a
 // LocalIssuer and prints per-request cost for: the same token again (cache hit, the IoT rule's case),
 // a fresh token every request (full RS256 validation), and the same token with the cache turned off.
+// With --through-localhost [requests] [concurrency]: the same comparison end to end through LocalHost.
+if (args.Length > 0 && args[0] == "--through-localhost")
+{
+    await TokenValidationBench.ThroughLocalHost.RunAsync(
+        args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5_000,
+        args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 8);
+    return;
+}
+
 var iterations = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 20_000;
 const string Audience = "https://buttonfunctions.local/api";
 var secret = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(24));
