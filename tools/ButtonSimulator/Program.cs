@@ -1,2 +1,4 @@
-Console.Error.WriteLine("ButtonSimulator: not built yet.");
-return 1;
+using ButtonSimulator.Cli;
+
+// dotnet run --project tools/ButtonSimulator -- click | run | confirm | replay   (--help for options)
+return await SimulatorCommands.Build().Parse(args).InvokeAsync();
