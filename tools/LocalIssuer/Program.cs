@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using LocalIssuer;
 using Microsoft.Extensions.Configuration;
@@ -32,12 +33,16 @@ Console.WriteLine("Get a token:");
 Console.WriteLine($"  curl -s {authority}oauth/token -H 'content-type: application/json' -d '{{\"grant_type\":\"client_credentials\",\"client_id\":\"{clientId}\",\"client_secret\":\"{clientSecret}\",\"audience\":\"{options.Audience}\"}}'");
 Console.WriteLine($"Rotate the signing key: curl -s -X POST {authority}rotate");
 
+// Ctrl+C and SIGTERM (a service manager, `kill`, a background job) both stop it cleanly.
 using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
+void Stop(PosixSignalContext context)
 {
-    e.Cancel = true;
+    context.Cancel = true;
     stop.Cancel();
-};
+}
+
+using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 try
 {
     await Task.Delay(Timeout.Infinite, stop.Token);
