@@ -15,7 +15,7 @@ public class AppFixture : IAsyncLifetime
     public const string WriterClientId = "e2e-writer";
     public const string ReaderClientId = "e2e-reader";
     public const string Audience = "https://buttonfunctions.local/api";
-    private static readonly string WriterSecret = Guid.NewGuid().ToString("N");
+    internal static readonly string WriterSecret = Guid.NewGuid().ToString("N");
     private static readonly string ReaderSecret = Guid.NewGuid().ToString("N");
 
     public LocalMongoServer Mongo { get; private set; } = null!;

@@ -31,6 +31,7 @@ internal static class SimulatorCommands
         root.Add(RunCommand());
         root.Add(ConfirmCommand());
         root.Add(ReplayCommand());
+        root.Add(TokenCommand());
         return root;
     }
 
@@ -162,6 +163,24 @@ internal static class SimulatorCommands
             AnsiConsole.WriteLine(await response.Content.ReadAsStringAsync(ct));
             return response.IsSuccessStatusCode ? 0 : 1;
         });
+        return command;
+    }
+
+    private static Command TokenCommand()
+    {
+        var command = new Command("token", "Print an access token from the configured issuer (for curl: TOKEN=$(... token))");
+        command.SetAction(Guarded(async (parse, ct) =>
+        {
+            using var session = Session.Open(parse, withErrorAction: false);
+            if (session is null)
+            {
+                return 2;
+            }
+
+            // stdout carries the token alone so it can be captured; it is the user's own, asked for explicitly.
+            Console.Out.WriteLine(await session.Tokens.GetTokenAsync(ct));
+            return 0;
+        }));
         return command;
     }
 
