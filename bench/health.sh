@@ -3,29 +3,8 @@
 # Prints the cold start (LocalHost launch -> first 200) and wrk's throughput/latency, then stops LocalHost
 # and checks that no worker process is left behind.
 #   PORT=7071 DURATION=10s CONNECTIONS=8 THREADS=2 CONFIGURATION=Release bench/health.sh
-set -euo pipefail
-cd "$(dirname "$0")/.."
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-
-PORT=${PORT:-7071}
-DURATION=${DURATION:-10s}
-CONNECTIONS=${CONNECTIONS:-8}
-THREADS=${THREADS:-2}
-CONFIGURATION=${CONFIGURATION:-Release}
+source "$(dirname "$0")/common.sh"
 URL="http://127.0.0.1:${PORT}/api/health"
-
-if ! command -v wrk >/dev/null; then
-  echo "== installing wrk"
-  apt-get update -qq && apt-get install -y -qq wrk >/dev/null
-fi
-
-if (exec 3<>"/dev/tcp/127.0.0.1/${PORT}") 2>/dev/null; then
-  echo "port ${PORT} is already in use; set PORT to a free one" >&2
-  exit 1
-fi
-
-echo "== building LocalHost and ButtonFunctions (${CONFIGURATION})"
-dotnet build tools/LocalHost -c "${CONFIGURATION}" -nologo -v quiet >/dev/null
 
 log=$(mktemp)
 lh_pid=""

@@ -6,28 +6,8 @@
 #   3. single clicks with the cache off (Auth0__ValidatedTokenCacheLifetime=00:00:00): the full RSA
 #      validation on every request — what a fresh token per request costs
 #   PORT=7071 DURATION=10s CONNECTIONS=8 THREADS=2 CONFIGURATION=Release bench/ingest.sh
-set -euo pipefail
-cd "$(dirname "$0")/.."
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-
-PORT=${PORT:-7071}
-DURATION=${DURATION:-10s}
-CONNECTIONS=${CONNECTIONS:-8}
-THREADS=${THREADS:-2}
-CONFIGURATION=${CONFIGURATION:-Release}
+source "$(dirname "$0")/common.sh"
 BASE="http://127.0.0.1:${PORT}"
-
-if ! command -v wrk >/dev/null; then
-  echo "== installing wrk"
-  apt-get update -qq && apt-get install -y -qq wrk >/dev/null
-fi
-if (exec 3<>"/dev/tcp/127.0.0.1/${PORT}") 2>/dev/null; then
-  echo "port ${PORT} is already in use; set PORT to a free one" >&2
-  exit 1
-fi
-
-echo "== building LocalHost and ButtonFunctions (${CONFIGURATION})"
-dotnet build tools/LocalHost -c "${CONFIGURATION}" -nologo -v quiet >/dev/null
 
 log=$(mktemp)
 lh_pid=""
