@@ -1,4 +1,5 @@
 using ButtonFunctions.Auth;
+using ButtonFunctions.Readiness;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -12,6 +13,7 @@ public static class ButtonFunctionsApplicationBuilderExtensions
         builder.Services.AddProblemDetails();
         builder.AddAuth0TokenValidation();
         builder.Services.AddClickIngestion();
+        builder.Services.AddReadinessChecks();
         return builder;
     }
 }
