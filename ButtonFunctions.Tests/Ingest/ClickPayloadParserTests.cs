@@ -341,6 +341,28 @@ public sealed class ClickPayloadParserTests
         Assert.Equal(ClickBatchError.InvalidJson, Parse(body).Error);
     }
 
+    [Theory]
+    [InlineData("""{"serialNumber":"\ud800","clickType":"SINGLE"}""")]
+    [InlineData("""[{"serialNumber":"A","clickType":"SINGLE","traceId":"t\udc00"}]""")]
+    [InlineData("""[{"serialNumber":"A","clickType":"SINGLE","\ud800ignored":1}]""")]
+    [InlineData("""{"deviceId":"A","clickType":"single","note":"\ud800\ud800"}""")]
+    public void Escaped_lone_surrogates_are_refused_as_invalid_json_not_thrown(string json)
+    {
+        // \uD800 alone is well-formed JSON but not text: reading it as a string throws, which was a 500.
+        var batch = Parse(json);
+
+        Assert.Equal(ClickBatchError.InvalidJson, batch.Error);
+        Assert.Contains("surrogate", batch.ErrorDetail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_escaped_surrogate_pair_is_accepted()
+    {
+        var click = Single("""{"deviceId":"A\ud83d\ude00","clickType":"single"}""");
+
+        Assert.Equal("A\U0001F600", click.DeviceId);
+    }
+
     [Fact]
     public void A_utf8_byte_order_mark_is_accepted()
     {

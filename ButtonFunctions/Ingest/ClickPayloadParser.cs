@@ -92,6 +92,11 @@ internal sealed partial class ClickPayloadParser(IOptions<IngestOptions> options
 
         using (document)
         {
+            if (HasLoneSurrogateEscape(body.Span))
+            {
+                return ClickBatch.Refused(ClickBatchError.InvalidJson, "The body holds a \\u escape that is a lone UTF-16 surrogate, which is not text.");
+            }
+
             var root = document.RootElement;
             switch (root.ValueKind)
             {
@@ -125,6 +130,31 @@ internal sealed partial class ClickPayloadParser(IOptions<IngestOptions> options
                         "The body must be a JSON object or an array of objects, not " + KindName(root.ValueKind) + ".");
             }
         }
+    }
+
+    /// <summary>
+    /// Whether a string or property name escapes a lone surrogate (<c>"\ud800"</c>). Such JSON is well-formed,
+    /// so the parser accepts it, but reading the string throws; check once up front, as for invalid UTF-8 bytes.
+    /// </summary>
+    internal static bool HasLoneSurrogateEscape(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = MaxDepth });
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped)
+                {
+                    _ = reader.GetString();
+                }
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            return true;
+        }
+
+        return false;
     }
 
     private static ParsedClick ParseItem(int index, JsonElement item, DateTimeOffset receivedAt, string? clientId)
