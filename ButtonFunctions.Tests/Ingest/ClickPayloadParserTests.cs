@@ -91,6 +91,23 @@ public sealed class ClickPayloadParserTests
     }
 
     [Fact]
+    public void Iot_one_click_placement_attributes_are_accepted_up_to_the_limits_aws_allows()
+    {
+        // AWS IoT 1-Click placements: up to 50 attributes, values up to 800 characters, "" = a cleared attribute.
+        var attributes = Enumerable.Range(0, 48).Select(i => $"\"a{i}\":\"v{i}\"")
+            .Append($"\"note\":\"{new string('n', 800)}\"")
+            .Append("\"cleared\":\"\"");
+        var map = "{" + string.Join(',', attributes) + "}";
+        var click = Single(
+            """{"deviceEvent":{"buttonClicked":{"clickType":"SINGLE","reportedTime":"2018-05-04T23:26:33.747Z"}},"deviceInfo":{"deviceId":"G030PM0123456789"},"placementInfo":{"projectName":"kitchen","placementName":"fridge","attributes":"""
+            + map + ""","devices":{}}}""");
+
+        Assert.Equal(50, click.Placement!.Attributes.Count);
+        Assert.Equal(800, click.Placement.Attributes["note"].Length);
+        Assert.Equal(string.Empty, click.Placement.Attributes["cleared"]);
+    }
+
+    [Fact]
     public void Iot_one_click_without_placement_is_accepted()
     {
         var click = Single("""{"deviceEvent":{"buttonClicked":{"clickType":"SINGLE","reportedTime":"2018-05-04T23:26:33.747Z"}},"deviceInfo":{"deviceId":"G030PM0123456789"}}""");

@@ -41,8 +41,9 @@ internal sealed partial class ClickPayloadParser(IOptions<IngestOptions> options
     public const int MaxTraceIdLength = 128;
     public const int MaxTopicLength = 256;
     public const int MaxNameLength = 128;
-    public const int MaxMapEntries = 32;
-    public const int MaxMapValueLength = 256;
+    /// <summary>AWS IoT 1-Click allows 50 placement attributes with values of up to 800 characters (empty = cleared).</summary>
+    public const int MaxMapEntries = 50;
+    public const int MaxMapValueLength = 800;
     public const int MaxMillivolts = 10_000;
 
     /// <summary>Earliest plausible click time; a device with an unset clock reports 1970.</summary>
@@ -311,7 +312,7 @@ internal sealed partial class ClickPayloadParser(IOptions<IngestOptions> options
                 : WrongType<FieldReader>(name, "an object", value);
         }
 
-        public string? String(string name, bool required, int maxLength)
+        public string? String(string name, bool required, int maxLength, bool allowBlank = false)
         {
             if (!Find(name, out var value))
             {
@@ -324,7 +325,7 @@ internal sealed partial class ClickPayloadParser(IOptions<IngestOptions> options
             }
 
             var text = value.GetString()!;
-            if (string.IsNullOrWhiteSpace(text))
+            if (!allowBlank && string.IsNullOrWhiteSpace(text))
             {
                 return Fail<string>($"'{Path(name)}' is empty");
             }
@@ -464,7 +465,7 @@ internal sealed partial class ClickPayloadParser(IOptions<IngestOptions> options
                     return Fail<IReadOnlyDictionary<string, string>>($"'{Path(name)}' has an empty, overlong or unusable key (keys may not start with '$' or contain '.')");
                 }
 
-                if (map.String(property.Name, required: true, MaxMapValueLength) is not { } value)
+                if (map.String(property.Name, required: true, MaxMapValueLength, allowBlank: true) is not { } value)
                 {
                     return null;
                 }
