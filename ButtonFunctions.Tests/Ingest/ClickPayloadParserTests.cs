@@ -260,6 +260,20 @@ public sealed class ClickPayloadParserTests
     }
 
     [Theory]
+    [InlineData("2026-11-25T19:00:00+0100", "2026-11-25T18:00:00.0000000Z")]
+    [InlineData("2026-11-25T12:30:00-0530", "2026-11-25T18:00:00.0000000Z")]
+    [InlineData("2026-11-25T18:00:00.123456789Z", "2026-11-25T18:00:00.1234567Z")]
+    [InlineData("2026-11-25T18:00:00.12345678+00:00", "2026-11-25T18:00:00.1234567Z")]
+    public void Mqtt_timestamps_as_strftime_z_and_nanosecond_clocks_write_them_are_accepted(string timestamp, string expected)
+    {
+        // ESP-IDF/newlib strftime("%FT%T%z") writes the offset as +hhmm; Go's RFC3339Nano and Rust's chrono write 9 digits.
+        var click = Single($$"""{"deviceId":"C","clickType":"single","timestamp":"{{timestamp}}"}""");
+
+        Assert.Equal(DateTimeOffset.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), click.OccurredAt);
+        Assert.Equal(TimeSpan.Zero, click.OccurredAt.Offset);
+    }
+
+    [Theory]
     [InlineData("1970-01-01T00:00:00Z")]
     [InlineData("1999-12-31T23:59:59Z")]
     [InlineData("2026-11-27T18:00:00Z")]

@@ -430,8 +430,16 @@ internal sealed partial class ClickPayloadParser(IOptions<IngestOptions> options
             }
 
             // ISO-8601 / RFC 3339 with an explicit zone: a time without one would be read in the server's zone.
-            if (!IsoTimestampPattern().IsMatch(text)
-                || !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var time))
+            // Devices also write the zone as +hhmm (strftime %z) and up to 9 fraction digits (nanosecond clocks);
+            // .NET reads neither, so those are rewritten to +hh:mm and 7 digits (its tick precision) first.
+            var parts = IsoTimestampPattern().Match(text);
+            var zone = parts.Groups["zone"].Value;
+            var fraction = parts.Groups["fraction"].Value;
+            var canonical = parts.Groups["main"].Value
+                + (fraction.Length > 0 ? "." + fraction[..Math.Min(fraction.Length, 7)] : string.Empty)
+                + (zone.Length == 5 ? zone[..3] + ":" + zone[3..] : zone);
+            if (!parts.Success
+                || !DateTimeOffset.TryParse(canonical, CultureInfo.InvariantCulture, DateTimeStyles.None, out var time))
             {
                 return FailValue<DateTimeOffset>($"'{Path(name)}' must be an ISO-8601 date-time with a zone, like 2018-05-04T23:26:33.747Z");
             }
@@ -527,6 +535,6 @@ internal sealed partial class ClickPayloadParser(IOptions<IngestOptions> options
     [GeneratedRegex("^([0-9]{1,5})mV$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex MillivoltsPattern();
 
-    [GeneratedRegex(@"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,7})?(Z|[+-][0-9]{2}:[0-9]{2})$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(?<main>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})(\.(?<fraction>[0-9]{1,9}))?(?<zone>Z|[+-][0-9]{2}:?[0-9]{2})$", RegexOptions.CultureInvariant)]
     private static partial Regex IsoTimestampPattern();
 }
