@@ -91,6 +91,23 @@ public sealed class ClickPayloadParserTests
     }
 
     [Fact]
+    public void Iot_one_click_placement_attributes_are_accepted_up_to_the_limits_aws_allows()
+    {
+        // AWS IoT 1-Click placements: up to 50 attributes, values up to 800 characters, "" = a cleared attribute.
+        var attributes = Enumerable.Range(0, 48).Select(i => $"\"a{i}\":\"v{i}\"")
+            .Append($"\"note\":\"{new string('n', 800)}\"")
+            .Append("\"cleared\":\"\"");
+        var map = "{" + string.Join(',', attributes) + "}";
+        var click = Single(
+            """{"deviceEvent":{"buttonClicked":{"clickType":"SINGLE","reportedTime":"2018-05-04T23:26:33.747Z"}},"deviceInfo":{"deviceId":"G030PM0123456789"},"placementInfo":{"projectName":"kitchen","placementName":"fridge","attributes":"""
+            + map + ""","devices":{}}}""");
+
+        Assert.Equal(50, click.Placement!.Attributes.Count);
+        Assert.Equal(800, click.Placement.Attributes["note"].Length);
+        Assert.Equal(string.Empty, click.Placement.Attributes["cleared"]);
+    }
+
+    [Fact]
     public void Iot_one_click_without_placement_is_accepted()
     {
         var click = Single("""{"deviceEvent":{"buttonClicked":{"clickType":"SINGLE","reportedTime":"2018-05-04T23:26:33.747Z"}},"deviceInfo":{"deviceId":"G030PM0123456789"}}""");
@@ -243,6 +260,20 @@ public sealed class ClickPayloadParserTests
     }
 
     [Theory]
+    [InlineData("2026-11-25T19:00:00+0100", "2026-11-25T18:00:00.0000000Z")]
+    [InlineData("2026-11-25T12:30:00-0530", "2026-11-25T18:00:00.0000000Z")]
+    [InlineData("2026-11-25T18:00:00.123456789Z", "2026-11-25T18:00:00.1234567Z")]
+    [InlineData("2026-11-25T18:00:00.12345678+00:00", "2026-11-25T18:00:00.1234567Z")]
+    public void Mqtt_timestamps_as_strftime_z_and_nanosecond_clocks_write_them_are_accepted(string timestamp, string expected)
+    {
+        // ESP-IDF/newlib strftime("%FT%T%z") writes the offset as +hhmm; Go's RFC3339Nano and Rust's chrono write 9 digits.
+        var click = Single($$"""{"deviceId":"C","clickType":"single","timestamp":"{{timestamp}}"}""");
+
+        Assert.Equal(DateTimeOffset.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), click.OccurredAt);
+        Assert.Equal(TimeSpan.Zero, click.OccurredAt.Offset);
+    }
+
+    [Theory]
     [InlineData("1970-01-01T00:00:00Z")]
     [InlineData("1999-12-31T23:59:59Z")]
     [InlineData("2026-11-27T18:00:00Z")]
@@ -339,6 +370,28 @@ public sealed class ClickPayloadParserTests
         byte[] body = [.. "{\"serialNumber\":\""u8, 0xC3, 0x28, .. "\",\"clickType\":\"SINGLE\"}"u8];
 
         Assert.Equal(ClickBatchError.InvalidJson, Parse(body).Error);
+    }
+
+    [Theory]
+    [InlineData("""{"serialNumber":"\ud800","clickType":"SINGLE"}""")]
+    [InlineData("""[{"serialNumber":"A","clickType":"SINGLE","traceId":"t\udc00"}]""")]
+    [InlineData("""[{"serialNumber":"A","clickType":"SINGLE","\ud800ignored":1}]""")]
+    [InlineData("""{"deviceId":"A","clickType":"single","note":"\ud800\ud800"}""")]
+    public void Escaped_lone_surrogates_are_refused_as_invalid_json_not_thrown(string json)
+    {
+        // \uD800 alone is well-formed JSON but not text: reading it as a string throws, which was a 500.
+        var batch = Parse(json);
+
+        Assert.Equal(ClickBatchError.InvalidJson, batch.Error);
+        Assert.Contains("surrogate", batch.ErrorDetail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_escaped_surrogate_pair_is_accepted()
+    {
+        var click = Single("""{"deviceId":"A\ud83d\ude00","clickType":"single"}""");
+
+        Assert.Equal("A\U0001F600", click.DeviceId);
     }
 
     [Fact]

@@ -141,6 +141,8 @@ public sealed class DestinationConfirmationTests
     [InlineData("""{"arn":"arn:aws:iot:us-east-1:123456789012:ruledestination/http/x","confirmationToken":"t","enableUrl":"https://iot.us-east-1.amazonaws.com/confirmdestination/t","messageType":"Other"}""")]
     [InlineData("""{"arn":"arn:aws:iot:us-east-1:123456789012:ruledestination/http/x","confirmationToken":"t t","enableUrl":"https://iot.us-east-1.amazonaws.com/confirmdestination/t","messageType":"DestinationConfirmation"}""")]
     [InlineData("""{"arn":"arn:aws:iot:us-east-1:123456789012:ruledestination/http/x","confirmationToken":1,"enableUrl":"x","messageType":"DestinationConfirmation"}""")]
+    [InlineData("""{"arn":"arn:aws:iot:us-east-1:123456789012:ruledestination/http/x\ud800","confirmationToken":"t","enableUrl":"https://iot.us-east-1.amazonaws.com/confirmdestination/t","messageType":"DestinationConfirmation"}""")]
+    [InlineData("""{"arn":"arn:aws:iot:us-east-1:123456789012:ruledestination/http/x","confirmationToken":"t","enableUrl":"\udfff","messageType":"DestinationConfirmation"}""")]
     [InlineData("[]")]
     [InlineData("{")]
     public async Task Malformed_confirmation_bodies_are_answered_400_and_fetch_nothing(string body)

@@ -110,6 +110,7 @@ public sealed class IngestClicksTests
     [InlineData("application/json")]
     [InlineData("Application/JSON; charset=utf-8")]
     [InlineData("application/cloudevents+json")]
+    [InlineData("application/json; charset=\"UTF-8\"")]
     [InlineData(null)]
     public async Task Json_media_types_and_a_missing_content_type_are_read_as_json(string? contentType)
     {

@@ -41,8 +41,9 @@ internal sealed partial class ClickPayloadParser(IOptions<IngestOptions> options
     public const int MaxTraceIdLength = 128;
     public const int MaxTopicLength = 256;
     public const int MaxNameLength = 128;
-    public const int MaxMapEntries = 32;
-    public const int MaxMapValueLength = 256;
+    /// <summary>AWS IoT 1-Click allows 50 placement attributes with values of up to 800 characters (empty = cleared).</summary>
+    public const int MaxMapEntries = 50;
+    public const int MaxMapValueLength = 800;
     public const int MaxMillivolts = 10_000;
 
     /// <summary>Earliest plausible click time; a device with an unset clock reports 1970.</summary>
@@ -92,6 +93,11 @@ internal sealed partial class ClickPayloadParser(IOptions<IngestOptions> options
 
         using (document)
         {
+            if (HasLoneSurrogateEscape(body.Span))
+            {
+                return ClickBatch.Refused(ClickBatchError.InvalidJson, "The body holds a \\u escape that is a lone UTF-16 surrogate, which is not text.");
+            }
+
             var root = document.RootElement;
             switch (root.ValueKind)
             {
@@ -125,6 +131,31 @@ internal sealed partial class ClickPayloadParser(IOptions<IngestOptions> options
                         "The body must be a JSON object or an array of objects, not " + KindName(root.ValueKind) + ".");
             }
         }
+    }
+
+    /// <summary>
+    /// Whether a string or property name escapes a lone surrogate (<c>"\ud800"</c>). Such JSON is well-formed,
+    /// so the parser accepts it, but reading the string throws; check once up front, as for invalid UTF-8 bytes.
+    /// </summary>
+    internal static bool HasLoneSurrogateEscape(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = MaxDepth });
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped)
+                {
+                    _ = reader.GetString();
+                }
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            return true;
+        }
+
+        return false;
     }
 
     private static ParsedClick ParseItem(int index, JsonElement item, DateTimeOffset receivedAt, string? clientId)
@@ -281,7 +312,7 @@ internal sealed partial class ClickPayloadParser(IOptions<IngestOptions> options
                 : WrongType<FieldReader>(name, "an object", value);
         }
 
-        public string? String(string name, bool required, int maxLength)
+        public string? String(string name, bool required, int maxLength, bool allowBlank = false)
         {
             if (!Find(name, out var value))
             {
@@ -294,7 +325,7 @@ internal sealed partial class ClickPayloadParser(IOptions<IngestOptions> options
             }
 
             var text = value.GetString()!;
-            if (string.IsNullOrWhiteSpace(text))
+            if (!allowBlank && string.IsNullOrWhiteSpace(text))
             {
                 return Fail<string>($"'{Path(name)}' is empty");
             }
@@ -399,8 +430,16 @@ internal sealed partial class ClickPayloadParser(IOptions<IngestOptions> options
             }
 
             // ISO-8601 / RFC 3339 with an explicit zone: a time without one would be read in the server's zone.
-            if (!IsoTimestampPattern().IsMatch(text)
-                || !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var time))
+            // Devices also write the zone as +hhmm (strftime %z) and up to 9 fraction digits (nanosecond clocks);
+            // .NET reads neither, so those are rewritten to +hh:mm and 7 digits (its tick precision) first.
+            var parts = IsoTimestampPattern().Match(text);
+            var zone = parts.Groups["zone"].Value;
+            var fraction = parts.Groups["fraction"].Value;
+            var canonical = parts.Groups["main"].Value
+                + (fraction.Length > 0 ? "." + fraction[..Math.Min(fraction.Length, 7)] : string.Empty)
+                + (zone.Length == 5 ? zone[..3] + ":" + zone[3..] : zone);
+            if (!parts.Success
+                || !DateTimeOffset.TryParse(canonical, CultureInfo.InvariantCulture, DateTimeStyles.None, out var time))
             {
                 return FailValue<DateTimeOffset>($"'{Path(name)}' must be an ISO-8601 date-time with a zone, like 2018-05-04T23:26:33.747Z");
             }
@@ -434,7 +473,7 @@ internal sealed partial class ClickPayloadParser(IOptions<IngestOptions> options
                     return Fail<IReadOnlyDictionary<string, string>>($"'{Path(name)}' has an empty, overlong or unusable key (keys may not start with '$' or contain '.')");
                 }
 
-                if (map.String(property.Name, required: true, MaxMapValueLength) is not { } value)
+                if (map.String(property.Name, required: true, MaxMapValueLength, allowBlank: true) is not { } value)
                 {
                     return null;
                 }
@@ -496,6 +535,6 @@ internal sealed partial class ClickPayloadParser(IOptions<IngestOptions> options
     [GeneratedRegex("^([0-9]{1,5})mV$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex MillivoltsPattern();
 
-    [GeneratedRegex(@"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,7})?(Z|[+-][0-9]{2}:[0-9]{2})$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(?<main>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})(\.(?<fraction>[0-9]{1,9}))?(?<zone>Z|[+-][0-9]{2}:?[0-9]{2})$", RegexOptions.CultureInvariant)]
     private static partial Regex IsoTimestampPattern();
 }

@@ -48,6 +48,12 @@ public sealed partial record DestinationConfirmationRequest(string Arn, string C
 
         using (document)
         {
+            if (ClickPayloadParser.HasLoneSurrogateEscape(body.Span))
+            {
+                error = "The destination confirmation body holds a \\u escape that is a lone UTF-16 surrogate.";
+                return null;
+            }
+
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {

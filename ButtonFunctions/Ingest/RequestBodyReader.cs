@@ -67,9 +67,11 @@ internal static class JsonContentType
             return false;
         }
 
-        var charsetOk = !mediaType.Charset.HasValue
-            || mediaType.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase)
-            || mediaType.Charset.Equals("utf8", StringComparison.OrdinalIgnoreCase);
+        // A parameter value may be a quoted string (RFC 9110 §5.6.6): charset="utf-8" means charset=utf-8.
+        var charset = HeaderUtilities.RemoveQuotes(mediaType.Charset);
+        var charsetOk = !charset.HasValue
+            || charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase)
+            || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase);
         var isJson = mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
             || (mediaType.Type.Equals("application", StringComparison.OrdinalIgnoreCase)
                 && mediaType.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase));

@@ -114,7 +114,10 @@ internal sealed partial class ClickStore : IClickStore
         {
             return new Fault(ClickStoreOutcome.Throttled, null);
         }
-        catch (Exception ex) when (ex is MongoConnectionException or TimeoutException or MongoNotPrimaryException or MongoNodeIsRecoveringException)
+        catch (Exception ex) when (ex is MongoConnectionException or TimeoutException or MongoNotPrimaryException or MongoNodeIsRecoveringException
+            // The pool is paused after a network error until the server is seen again, and its wait queue fills
+            // under load: both pass, so they are retried like a dropped connection rather than failed.
+            or MongoConnectionPoolPausedException or MongoWaitQueueFullException)
         {
             // Which of the pending documents got in is unknown; the retry tells (they come back as duplicates).
             LogConnectionFault(_logger, ex.GetType().Name, pending.Count);
