@@ -138,6 +138,20 @@ public sealed class ClickPayloadParserTests
         Assert.Equal(ClickId.FromContent("G030JF055364XVRB", "SINGLE", 1764064800123), Single(json).Id);
     }
 
+    [Theory]
+    [InlineData("""{"deviceEvent":{"buttonClicked":{"clickType":"LONG","reportedTime":"2018-05-04T23:26:33.747Z"}},"deviceInfo":{"deviceId":"G030PM0123456789"}}""")]
+    [InlineData("""{"deviceId":"esp32-hall-1","clickType":"single","timestamp":"2026-11-25T18:00:00.250Z"}""")]
+    public void Device_time_decides_the_id_so_a_replay_without_the_rules_receiving_time_matches(string original)
+    {
+        // What the topic rule delivered (with its own receiving time) and what a replay of the error-action
+        // record posts (the original payload only) must be the same document.
+        var delivered = original[..^1] + ""","receivedAtMs":1764064800123}""";
+        var redelivered = original[..^1] + ""","receivedAtMs":1764064999999}""";
+
+        Assert.Equal(Single(original).Id, Single(delivered).Id);
+        Assert.Equal(Single(original).Id, Single(redelivered).Id);
+    }
+
     [Fact]
     public void Mqtt_button_click_type_is_normalised_to_upper_case()
     {

@@ -190,7 +190,9 @@ internal sealed partial class ClickPayloadParser(IOptions<IngestOptions> options
         }
 
         var ruleTime = receivedAtMs is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : (DateTimeOffset?)null;
-        var stableTime = receivedAtMs ?? draft.DeviceTime?.ToUnixTimeMilliseconds();
+        // The device's own time first: it travels inside the original payload, so a replay of an error-action
+        // record (which carries the payload, not the rule's receivedAtMs) still finds the same id.
+        var stableTime = draft.DeviceTime?.ToUnixTimeMilliseconds() ?? receivedAtMs;
         var id = traceId ?? (stableTime is { } t ? ClickId.FromContent(draft.DeviceId, draft.ClickType, t) : null);
 
         var click = new ClickEvent
