@@ -79,6 +79,15 @@ public static class BadTokenCases
         new("jku header pointing at the attacker's keys", i => AuthShape.Bearer(i.Forge.Sign(credentials: TokenForge.Foreign(),
             header: new() { ["jku"] = "https://attacker.example/jwks.json" })), 401, InvalidToken),
         new("embedded jwk header with the attacker's key", i => AuthShape.Bearer(i.Forge.Sign(credentials: TokenForge.Foreign(), header: TokenForge.EmbeddedForeignJwk())), 401, InvalidToken),
+        new("x5u header pointing at the attacker's certificate", i => AuthShape.Bearer(i.Forge.Sign(credentials: TokenForge.Foreign(),
+            header: new() { ["x5u"] = "https://attacker.example/cert.pem" })), 401, InvalidToken),
+
+        // RFC 7515 §4.1.11: a JWS whose crit names an extension the recipient does not understand MUST be rejected,
+        // even when the real key signed it (RFC 7797 b64=false would change what the signature covers).
+        new("crit header naming an unknown extension", i => AuthShape.Bearer(i.Forge.Sign(
+            header: new() { ["crit"] = (string[])["x-must-understand"], ["x-must-understand"] = true })), 401, InvalidToken),
+        new("crit b64=false (unencoded payload)", i => AuthShape.Bearer(i.Forge.Sign(
+            header: new() { ["b64"] = false, ["crit"] = (string[])["b64"] })), 401, InvalidToken),
 
         // Integrity.
         new("tampered payload (read token given write scope)", i => AuthShape.Bearer(TokenForge.SwapPayload(i.ReaderToken, i.WriterToken)), 401, InvalidToken),
