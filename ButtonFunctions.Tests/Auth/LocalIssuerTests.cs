@@ -117,11 +117,38 @@ public sealed class LocalIssuerTests(TestIssuer issuer) : IClassFixture<TestIssu
             ["grant_type"] = "client_credentials",
             ["client_id"] = TestIssuer.Writer,
             ["client_secret"] = SecretOf(issuer),
-            ["scope"] = "read:clicks admin:everything",
+            ["scope"] = "read:clicks",
         }));
 
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal("read:clicks", body.RootElement.GetProperty("scope").GetString());
+        var token = new JsonWebToken(body.RootElement.GetProperty("access_token").GetString());
+        Assert.Equal("read:clicks", token.GetPayloadValue<string>("scope"));
+    }
+
+    [Fact]
+    public async Task Requesting_a_scope_the_client_was_not_granted_is_refused_as_auth0_does()
+    {
+        // Auth0 answers 403 access_denied "Client has not been granted scopes: ..." rather than issuing a
+        // token without them; a silently narrowed token would only fail later, at the API, with 403.
+        using var response = await _http.PostAsync(TokenEndpoint, new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = TestIssuer.Reader,
+            ["client_secret"] = SecretOf(issuer),
+            ["scope"] = "read:clicks write:clicks admin:everything",
+        }));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("access_denied", body.RootElement.GetProperty("error").GetString());
+        var description = body.RootElement.GetProperty("error_description").GetString()!;
+        Assert.StartsWith("Client has not been granted scopes: ", description, StringComparison.Ordinal);
+        Assert.Contains("write:clicks", description, StringComparison.Ordinal);
+        Assert.Contains("admin:everything", description, StringComparison.Ordinal);
+        Assert.DoesNotContain("read:clicks", description, StringComparison.Ordinal);
+        Assert.False(body.RootElement.TryGetProperty("access_token", out _));
     }
 
     public void Dispose() => _http.Dispose();

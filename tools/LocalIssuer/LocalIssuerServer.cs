@@ -176,11 +176,19 @@ public sealed class LocalIssuerServer : IAsyncDisposable
                 $"Client is not authorized to access \"{audience}\". You need to create a \"client-grant\" associated to this API.");
         }
 
-        // Like Auth0: a requested scope narrows the grant; unknown scopes are dropped.
+        // Like Auth0: a requested scope narrows the grant; asking for a scope the client was not granted is
+        // refused (403 access_denied naming them), not silently dropped.
         IEnumerable<string> scopes = client.Scopes;
         if (!string.IsNullOrWhiteSpace(request.Scope))
         {
             var requested = request.Scope.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var notGranted = requested.Where(s => !client.Scopes.Contains(s)).Distinct().ToList();
+            if (notGranted.Count > 0)
+            {
+                return IssueOutcome.Fail(StatusCodes.Status403Forbidden, "access_denied",
+                    $"Client has not been granted scopes: {string.Join(' ', notGranted)}");
+            }
+
             scopes = client.Scopes.Where(requested.Contains);
         }
 
