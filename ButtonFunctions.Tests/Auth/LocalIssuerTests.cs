@@ -73,6 +73,21 @@ public sealed class LocalIssuerTests(TestIssuer issuer) : IClassFixture<TestIssu
     }
 
     [Fact]
+    public async Task Token_response_is_never_cacheable()
+    {
+        // RFC 6749 §5.1: a response carrying a token MUST have Cache-Control: no-store.
+        using var response = await _http.PostAsync(TokenEndpoint, new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = TestIssuer.Writer,
+            ["client_secret"] = SecretOf(issuer),
+        }));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(response.Headers.CacheControl?.NoStore, $"Cache-Control: {response.Headers.CacheControl}");
+    }
+
+    [Fact]
     public async Task Json_request_with_basic_credentials_is_accepted()
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, TokenEndpoint)

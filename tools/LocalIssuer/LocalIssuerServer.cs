@@ -114,6 +114,8 @@ public sealed class LocalIssuerServer : IAsyncDisposable
 
         _app.MapPost("/oauth/token", async (HttpRequest request) =>
         {
+            // RFC 6749 §5.1: token responses MUST NOT be cached (set for errors too; harmless there).
+            request.HttpContext.Response.Headers.CacheControl = "no-store";
             var tokenRequest = await TokenRequest.ReadAsync(request).ConfigureAwait(false);
             if (tokenRequest is null)
             {
