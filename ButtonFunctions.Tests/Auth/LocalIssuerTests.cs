@@ -102,6 +102,40 @@ public sealed class LocalIssuerTests(TestIssuer issuer) : IClassFixture<TestIssu
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
+    [Fact]
+    public async Task Wrong_basic_credentials_get_401_with_a_basic_challenge()
+    {
+        // RFC 6749 §5.2: a client that authenticated with the Authorization header gets 401 and a
+        // WWW-Authenticate challenge for the scheme it used.
+        using var request = new HttpRequestMessage(HttpMethod.Post, TokenEndpoint)
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "client_credentials" }),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{TestIssuer.Writer}:wrong-secret")));
+
+        using var response = await _http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("Basic", Assert.Single(response.Headers.WwwAuthenticate).Scheme);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("invalid_client", body.RootElement.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task Wrong_secret_in_the_body_gets_no_basic_challenge()
+    {
+        using var response = await _http.PostAsync(TokenEndpoint, new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = TestIssuer.Writer,
+            ["client_secret"] = "wrong-secret",
+        }));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Empty(response.Headers.WwwAuthenticate);
+    }
+
     [Theory]
     [InlineData("client_credentials", TestIssuer.Writer, "wrong-secret", TestIssuer.Audience, HttpStatusCode.Unauthorized, "invalid_client")]
     [InlineData("client_credentials", "no-such-client", "x", TestIssuer.Audience, HttpStatusCode.Unauthorized, "invalid_client")]

@@ -125,6 +125,12 @@ public sealed class LocalIssuerServer : IAsyncDisposable
             var outcome = Issue(tokenRequest);
             if (outcome.Token is null)
             {
+                if (outcome.Status == StatusCodes.Status401Unauthorized && request.Headers.Authorization.ToString().StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+                {
+                    // RFC 6749 §5.2: client authentication via the Authorization header failed → challenge for that scheme.
+                    request.HttpContext.Response.Headers.WWWAuthenticate = "Basic realm=\"LocalIssuer\"";
+                }
+
                 return Error(outcome.Status, outcome.Error!, outcome.Description!);
             }
 
