@@ -11,6 +11,9 @@ namespace ButtonFunctions.Tests.Auth;
 /// <summary>LocalIssuer speaks Auth0's client-credentials dialect.</summary>
 public sealed class LocalIssuerTests(TestIssuer issuer) : IClassFixture<TestIssuer>, IDisposable
 {
+    /// <summary>JWK members that carry private key material (RFC 7518 §6.3.2, §6.4.1).</summary>
+    private static readonly string[] PrivateJwkMembers = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
+
     private readonly HttpClient _http = new();
 
     private Uri TokenEndpoint => new(issuer.Server.Authority, "oauth/token");
@@ -24,6 +27,8 @@ public sealed class LocalIssuerTests(TestIssuer issuer) : IClassFixture<TestIssu
         Assert.Equal(issuer.Server.Authority.AbsoluteUri, configuration.Issuer);
         Assert.EndsWith("/", configuration.Issuer, StringComparison.Ordinal);
         Assert.Equal(new Uri(issuer.Server.Authority, ".well-known/jwks.json").AbsoluteUri, configuration.JwksUri);
+        Assert.Equal(new Uri(issuer.Server.Authority, "oauth/token").AbsoluteUri, configuration.TokenEndpoint);
+        Assert.Equal(["RS256"], configuration.IdTokenSigningAlgValuesSupported);
     }
 
     [Fact]
@@ -38,8 +43,13 @@ public sealed class LocalIssuerTests(TestIssuer issuer) : IClassFixture<TestIssu
         {
             Assert.Equal("RSA", k.GetProperty("kty").GetString());
             Assert.Equal("RS256", k.GetProperty("alg").GetString());
-            Assert.False(k.TryGetProperty("d", out _), "private exponent published");
-            Assert.False(k.TryGetProperty("p", out _), "private prime published");
+            Assert.Equal("sig", k.GetProperty("use").GetString());
+            Assert.False(string.IsNullOrEmpty(k.GetProperty("n").GetString()));
+            Assert.False(string.IsNullOrEmpty(k.GetProperty("e").GetString()));
+            foreach (var privatePart in PrivateJwkMembers)
+            {
+                Assert.False(k.TryGetProperty(privatePart, out _), $"private part {privatePart} published");
+            }
         });
     }
 
