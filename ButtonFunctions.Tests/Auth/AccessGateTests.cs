@@ -52,6 +52,35 @@ public sealed class AccessGateTests(TestIssuer issuer, ITestOutputHelper output)
         Assert.True(decision.Allowed);
     }
 
+    [Theory]
+    [InlineData("BEARER ")]
+    [InlineData("bearer    ")]
+    public async Task Scheme_in_any_case_and_extra_spaces_before_the_token_are_accepted(string prefix)
+    {
+        var decision = await _pipeline.Gate.DecideAsync("IngestClicks", Post(AuthShape.Header(prefix + issuer.WriterToken)), default);
+
+        Assert.True(decision.Allowed, decision.Detail);
+    }
+
+    [Fact]
+    public async Task Auth0_rbac_shaped_token_is_accepted()
+    {
+        // What Auth0 issues with RBAC on and the RFC 9068 profile: aud array with /userinfo, no scope but
+        // permissions, no iat, typ at+jwt.
+        var token = issuer.Forge.Sign(c =>
+        {
+            c["aud"] = (string[])[TestIssuer.Audience, "https://tenant.eu.auth0.com/userinfo"];
+            c.Remove("scope");
+            c.Remove("iat");
+            c["permissions"] = (string[])["write:clicks", "read:clicks"];
+        }, header: new() { ["typ"] = "at+jwt" });
+
+        var decision = await _pipeline.Gate.DecideAsync("IngestClicks", Post(AuthShape.Bearer(token)), default);
+
+        Assert.True(decision.Allowed, decision.Detail);
+        Assert.Equal(TestIssuer.Writer, decision.Caller!.ClientId);
+    }
+
     [Fact]
     public async Task Audience_array_containing_ours_is_accepted()
     {

@@ -71,6 +71,11 @@ public static class BadTokenCases
         new("HS256 keyed with the public modulus", i => AuthShape.Bearer(i.Forge.Sign(credentials: i.Forge.HmacWithPublicKey(pem: false))), 401, InvalidToken),
         new("RS384 with the real key", i => AuthShape.Bearer(i.Forge.Sign(credentials: i.Forge.CurrentWith(SecurityAlgorithms.RsaSha384))), 401, InvalidToken),
         new("PS256 with the real key", i => AuthShape.Bearer(i.Forge.Sign(credentials: i.Forge.CurrentWith(SecurityAlgorithms.RsaSsaPssSha256))), 401, InvalidToken),
+        new("RS512 with the real key", i => AuthShape.Bearer(i.Forge.Sign(credentials: i.Forge.CurrentWith(SecurityAlgorithms.RsaSha512))), 401, InvalidToken),
+        new("ES256 under the known kid", i => AuthShape.Bearer(i.Forge.Sign(credentials: new SigningCredentials(
+            new ECDsaSecurityKey(System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256)) { KeyId = i.Forge.Current.Key.KeyId },
+            SecurityAlgorithms.EcdsaSha256))), 401, InvalidToken),
+        new("JWE encrypted to the issuer's public key", i => AuthShape.Bearer(i.Forge.EncryptedToIssuer()), 401, InvalidToken),
 
         // Key attacks.
         new("foreign key under the known kid", i => AuthShape.Bearer(i.Forge.Sign(credentials: i.Forge.ForeignWithKnownKid)), 401, InvalidToken),
@@ -79,6 +84,15 @@ public static class BadTokenCases
         new("jku header pointing at the attacker's keys", i => AuthShape.Bearer(i.Forge.Sign(credentials: TokenForge.Foreign(),
             header: new() { ["jku"] = "https://attacker.example/jwks.json" })), 401, InvalidToken),
         new("embedded jwk header with the attacker's key", i => AuthShape.Bearer(i.Forge.Sign(credentials: TokenForge.Foreign(), header: TokenForge.EmbeddedForeignJwk())), 401, InvalidToken),
+        new("x5u header pointing at the attacker's certificate", i => AuthShape.Bearer(i.Forge.Sign(credentials: TokenForge.Foreign(),
+            header: new() { ["x5u"] = "https://attacker.example/cert.pem" })), 401, InvalidToken),
+
+        // RFC 7515 §4.1.11: a JWS whose crit names an extension the recipient does not understand MUST be rejected,
+        // even when the real key signed it (RFC 7797 b64=false would change what the signature covers).
+        new("crit header naming an unknown extension", i => AuthShape.Bearer(i.Forge.Sign(
+            header: new() { ["crit"] = (string[])["x-must-understand"], ["x-must-understand"] = true })), 401, InvalidToken),
+        new("crit b64=false (unencoded payload)", i => AuthShape.Bearer(i.Forge.Sign(
+            header: new() { ["b64"] = false, ["crit"] = (string[])["b64"] })), 401, InvalidToken),
 
         // Integrity.
         new("tampered payload (read token given write scope)", i => AuthShape.Bearer(TokenForge.SwapPayload(i.ReaderToken, i.WriterToken)), 401, InvalidToken),
@@ -94,6 +108,7 @@ public static class BadTokenCases
         new("wrong issuer", i => AuthShape.Bearer(i.Forge.Sign(c => c["iss"] = "https://evil.eu.auth0.com/")), 401, InvalidToken),
         new("issuer without the trailing slash", i => AuthShape.Bearer(i.Forge.Sign(c => c["iss"] = i.Forge.Authority.TrimEnd('/'))), 401, InvalidToken),
         new("issuer with https instead of http", i => AuthShape.Bearer(i.Forge.Sign(c => c["iss"] = i.Forge.Authority.Replace("http://", "https://", StringComparison.Ordinal))), 401, InvalidToken),
+        new("issuer in another case", i => AuthShape.Bearer(i.Forge.Sign(c => c["iss"] = i.Forge.Authority.ToUpperInvariant())), 401, InvalidToken),
         new("missing issuer", i => AuthShape.Bearer(i.Forge.Sign(c => c.Remove("iss"))), 401, InvalidToken),
 
         // Audience.

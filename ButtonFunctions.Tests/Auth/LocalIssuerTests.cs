@@ -11,6 +11,9 @@ namespace ButtonFunctions.Tests.Auth;
 /// <summary>LocalIssuer speaks Auth0's client-credentials dialect.</summary>
 public sealed class LocalIssuerTests(TestIssuer issuer) : IClassFixture<TestIssuer>, IDisposable
 {
+    /// <summary>JWK members that carry private key material (RFC 7518 §6.3.2, §6.4.1).</summary>
+    private static readonly string[] PrivateJwkMembers = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
+
     private readonly HttpClient _http = new();
 
     private Uri TokenEndpoint => new(issuer.Server.Authority, "oauth/token");
@@ -24,6 +27,8 @@ public sealed class LocalIssuerTests(TestIssuer issuer) : IClassFixture<TestIssu
         Assert.Equal(issuer.Server.Authority.AbsoluteUri, configuration.Issuer);
         Assert.EndsWith("/", configuration.Issuer, StringComparison.Ordinal);
         Assert.Equal(new Uri(issuer.Server.Authority, ".well-known/jwks.json").AbsoluteUri, configuration.JwksUri);
+        Assert.Equal(new Uri(issuer.Server.Authority, "oauth/token").AbsoluteUri, configuration.TokenEndpoint);
+        Assert.Equal(["RS256"], configuration.IdTokenSigningAlgValuesSupported);
     }
 
     [Fact]
@@ -38,8 +43,13 @@ public sealed class LocalIssuerTests(TestIssuer issuer) : IClassFixture<TestIssu
         {
             Assert.Equal("RSA", k.GetProperty("kty").GetString());
             Assert.Equal("RS256", k.GetProperty("alg").GetString());
-            Assert.False(k.TryGetProperty("d", out _), "private exponent published");
-            Assert.False(k.TryGetProperty("p", out _), "private prime published");
+            Assert.Equal("sig", k.GetProperty("use").GetString());
+            Assert.False(string.IsNullOrEmpty(k.GetProperty("n").GetString()));
+            Assert.False(string.IsNullOrEmpty(k.GetProperty("e").GetString()));
+            foreach (var privatePart in PrivateJwkMembers)
+            {
+                Assert.False(k.TryGetProperty(privatePart, out _), $"private part {privatePart} published");
+            }
         });
     }
 
@@ -73,6 +83,21 @@ public sealed class LocalIssuerTests(TestIssuer issuer) : IClassFixture<TestIssu
     }
 
     [Fact]
+    public async Task Token_response_is_never_cacheable()
+    {
+        // RFC 6749 §5.1: a response carrying a token MUST have Cache-Control: no-store.
+        using var response = await _http.PostAsync(TokenEndpoint, new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = TestIssuer.Writer,
+            ["client_secret"] = SecretOf(issuer),
+        }));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(response.Headers.CacheControl?.NoStore, $"Cache-Control: {response.Headers.CacheControl}");
+    }
+
+    [Fact]
     public async Task Json_request_with_basic_credentials_is_accepted()
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, TokenEndpoint)
@@ -85,6 +110,40 @@ public sealed class LocalIssuerTests(TestIssuer issuer) : IClassFixture<TestIssu
         using var response = await _http.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Wrong_basic_credentials_get_401_with_a_basic_challenge()
+    {
+        // RFC 6749 §5.2: a client that authenticated with the Authorization header gets 401 and a
+        // WWW-Authenticate challenge for the scheme it used.
+        using var request = new HttpRequestMessage(HttpMethod.Post, TokenEndpoint)
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "client_credentials" }),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{TestIssuer.Writer}:wrong-secret")));
+
+        using var response = await _http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("Basic", Assert.Single(response.Headers.WwwAuthenticate).Scheme);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("invalid_client", body.RootElement.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task Wrong_secret_in_the_body_gets_no_basic_challenge()
+    {
+        using var response = await _http.PostAsync(TokenEndpoint, new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = TestIssuer.Writer,
+            ["client_secret"] = "wrong-secret",
+        }));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Empty(response.Headers.WwwAuthenticate);
     }
 
     [Theory]
@@ -117,11 +176,38 @@ public sealed class LocalIssuerTests(TestIssuer issuer) : IClassFixture<TestIssu
             ["grant_type"] = "client_credentials",
             ["client_id"] = TestIssuer.Writer,
             ["client_secret"] = SecretOf(issuer),
-            ["scope"] = "read:clicks admin:everything",
+            ["scope"] = "read:clicks",
         }));
 
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal("read:clicks", body.RootElement.GetProperty("scope").GetString());
+        var token = new JsonWebToken(body.RootElement.GetProperty("access_token").GetString());
+        Assert.Equal("read:clicks", token.GetPayloadValue<string>("scope"));
+    }
+
+    [Fact]
+    public async Task Requesting_a_scope_the_client_was_not_granted_is_refused_as_auth0_does()
+    {
+        // Auth0 answers 403 access_denied "Client has not been granted scopes: ..." rather than issuing a
+        // token without them; a silently narrowed token would only fail later, at the API, with 403.
+        using var response = await _http.PostAsync(TokenEndpoint, new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = TestIssuer.Reader,
+            ["client_secret"] = SecretOf(issuer),
+            ["scope"] = "read:clicks write:clicks admin:everything",
+        }));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("access_denied", body.RootElement.GetProperty("error").GetString());
+        var description = body.RootElement.GetProperty("error_description").GetString()!;
+        Assert.StartsWith("Client has not been granted scopes: ", description, StringComparison.Ordinal);
+        Assert.Contains("write:clicks", description, StringComparison.Ordinal);
+        Assert.Contains("admin:everything", description, StringComparison.Ordinal);
+        Assert.DoesNotContain("read:clicks", description, StringComparison.Ordinal);
+        Assert.False(body.RootElement.TryGetProperty("access_token", out _));
     }
 
     public void Dispose() => _http.Dispose();

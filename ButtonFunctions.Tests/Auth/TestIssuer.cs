@@ -184,6 +184,14 @@ public sealed class TokenForge(LocalIssuerServer issuer)
         };
     }
 
+    /// <summary>A signed token wrapped in a JWE (5 parts) encrypted to the issuer's published public key: anyone can make one.</summary>
+    public string EncryptedToIssuer()
+    {
+        var publicKey = new RsaSecurityKey(CurrentRsa.ExportParameters(false)) { KeyId = Current.Key.KeyId };
+        return Handler.CreateToken(JsonSerializer.Serialize(Claims()), Current,
+            new EncryptingCredentials(publicKey, SecurityAlgorithms.RsaOAEP, SecurityAlgorithms.Aes128CbcHmacSha256));
+    }
+
     /// <summary>The signature of <paramref name="signedBy"/> on the payload of another token.</summary>
     public static string SwapPayload(string signedBy, string payloadFrom)
     {

@@ -82,6 +82,15 @@ internal sealed partial class AccessTokenValidator
             return TokenCheck.Invalid(description);
         }
 
+        // JsonWebTokenHandler ignores "crit"; RFC 7515 §4.1.11 says a JWS whose crit lists extensions the
+        // recipient does not understand MUST be rejected. We understand none (e.g. b64=false would change
+        // what the signature covers), so any crit refuses the token, before it can be cached.
+        if (jwt.TryGetHeaderValue<object>("crit", out _))
+        {
+            LogRefused(_logger, "critical header extension", "none");
+            return TokenCheck.Invalid("The token requires header extensions that are not supported");
+        }
+
         var clientId = ClientIdOf(jwt);
         if (clientId is null)
         {

@@ -114,6 +114,8 @@ public sealed class LocalIssuerServer : IAsyncDisposable
 
         _app.MapPost("/oauth/token", async (HttpRequest request) =>
         {
+            // RFC 6749 §5.1: token responses MUST NOT be cached (set for errors too; harmless there).
+            request.HttpContext.Response.Headers.CacheControl = "no-store";
             var tokenRequest = await TokenRequest.ReadAsync(request).ConfigureAwait(false);
             if (tokenRequest is null)
             {
@@ -123,6 +125,12 @@ public sealed class LocalIssuerServer : IAsyncDisposable
             var outcome = Issue(tokenRequest);
             if (outcome.Token is null)
             {
+                if (outcome.Status == StatusCodes.Status401Unauthorized && request.Headers.Authorization.ToString().StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+                {
+                    // RFC 6749 §5.2: client authentication via the Authorization header failed → challenge for that scheme.
+                    request.HttpContext.Response.Headers.WWWAuthenticate = "Basic realm=\"LocalIssuer\"";
+                }
+
                 return Error(outcome.Status, outcome.Error!, outcome.Description!);
             }
 
@@ -176,11 +184,19 @@ public sealed class LocalIssuerServer : IAsyncDisposable
                 $"Client is not authorized to access \"{audience}\". You need to create a \"client-grant\" associated to this API.");
         }
 
-        // Like Auth0: a requested scope narrows the grant; unknown scopes are dropped.
+        // Like Auth0: a requested scope narrows the grant; asking for a scope the client was not granted is
+        // refused (403 access_denied naming them), not silently dropped.
         IEnumerable<string> scopes = client.Scopes;
         if (!string.IsNullOrWhiteSpace(request.Scope))
         {
             var requested = request.Scope.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var notGranted = requested.Where(s => !client.Scopes.Contains(s)).Distinct().ToList();
+            if (notGranted.Count > 0)
+            {
+                return IssueOutcome.Fail(StatusCodes.Status403Forbidden, "access_denied",
+                    $"Client has not been granted scopes: {string.Join(' ', notGranted)}");
+            }
+
             scopes = client.Scopes.Where(requested.Contains);
         }
 
