@@ -41,7 +41,7 @@ internal sealed class ValidatedTokenCache : IDisposable
         }
         finally
         {
-            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented, clearArray: true); // the token's bytes must not linger in a shared buffer
         }
 
         return Convert.ToHexString(hash);
