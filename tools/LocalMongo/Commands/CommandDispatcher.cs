@@ -318,6 +318,13 @@ internal sealed class CommandDispatcher(InMemoryStore store, CursorRegistry curs
         var name = CollectionName(cmd, "find");
         var filter = Filter.Compile(OptionalDocument(cmd, "filter"));
         var sort = SortSpec.Parse(OptionalDocument(cmd, "sort"));
+
+        // hint { $natural: -1 } without a sort makes mongod scan backwards: newest inserted first.
+        if (sort is null && cmd.GetValue("hint", BsonNull.Value) is BsonDocument { ElementCount: 1 } hint && hint.GetElement(0).Name == "$natural")
+        {
+            sort = SortSpec.Parse(hint);
+        }
+
         var projection = Projection.Parse(OptionalDocument(cmd, "projection"));
         var skip = OptionalCount(cmd, "skip");
         var limit = OptionalCount(cmd, "limit");
