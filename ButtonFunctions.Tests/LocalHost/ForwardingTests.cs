@@ -41,6 +41,24 @@ public sealed class ForwardingTests(TestAppHostFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task Client_supplied_invocation_id_header_cannot_break_the_pairing()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "test/echo/5");
+        request.Headers.Add("x-ms-invocation-id", "11111111-1111-1111-1111-111111111111");
+
+        using var response = await Client.SendAsync(request);
+
+        // Appended next to the client's value, LocalHost's id no longer matched the InvocationRequest: the worker
+        // waited 15 s for a function context that never came and the caller got a 500.
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var echo = await response.Content.ReadFromJsonAsync<EchoReport>();
+        Assert.NotNull(echo);
+        Assert.Equal(5, echo.Id);
+        Assert.NotEqual("11111111-1111-1111-1111-111111111111", echo.Headers["x-ms-invocation-id"]);
+        Assert.True(Guid.TryParse(echo.Headers["x-ms-invocation-id"], out _), echo.Headers["x-ms-invocation-id"]);
+    }
+
+    [Fact]
     public async Task Optional_route_parameter_may_be_left_out()
     {
         var echo = await Client.GetFromJsonAsync<EchoReport>(new Uri("test/echo/7", UriKind.Relative));
