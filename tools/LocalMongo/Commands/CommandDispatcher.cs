@@ -55,8 +55,11 @@ internal sealed class CommandDispatcher(InMemoryStore store, CursorRegistry curs
         FailAction? fail = null;
         if (name != "configureFailPoint")
         {
-            var collection = command[0] is BsonString s ? s.Value : null;
-            fail = failPoint.Evaluate(name, database, collection, connection.AppName);
+            // getMore's first field is the cursor id; its namespace (what data.namespace matches in mongod) is 'collection'.
+            var collection = name == "getMore"
+                ? command.GetValue("collection", BsonNull.Value) as BsonString
+                : command[0] as BsonString;
+            fail = failPoint.Evaluate(name, database, collection?.Value, connection.AppName);
         }
 
         if (fail is not null)
