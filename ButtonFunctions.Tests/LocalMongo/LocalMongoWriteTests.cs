@@ -93,6 +93,26 @@ public sealed class LocalMongoWriteTests
     }
 
     [Fact]
+    public async Task Compound_TTL_index_is_refused_like_mongod_and_a_single_field_one_is_kept()
+    {
+        await using var mongo = await LocalMongoContext.StartAsync();
+        var clicks = mongo.Collection("clicks");
+        var keys = Builders<BsonDocument>.IndexKeys;
+
+        // mongod 7.0 (and Cosmos DB) refuse it; accepting it here would let start-up code pass locally and fail in Azure.
+        var e = await Assert.ThrowsAsync<MongoCommandException>(() => clicks.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(
+            keys.Ascending("deviceId").Descending("occurredAt"), new CreateIndexOptions { ExpireAfter = TimeSpan.FromDays(30) })));
+        await clicks.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(
+            keys.Descending("occurredAt"), new CreateIndexOptions { ExpireAfter = TimeSpan.FromDays(30) }));
+
+        Assert.Equal(67, e.Code);
+        Assert.Equal("CannotCreateIndex", e.CodeName);
+        Assert.StartsWith("TTL indexes are single-field indexes, compound indexes do not support TTL. Index spec: { key: { deviceId: 1, occurredAt: -1 }", e.ErrorMessage, StringComparison.Ordinal);
+        var names = (await (await clicks.Indexes.ListAsync()).ToListAsync()).Select(i => i["name"].AsString);
+        Assert.Equal(["_id_", "occurredAt_-1"], names);
+    }
+
+    [Fact]
     public async Task CreateIndexes_is_idempotent_and_conflicts_fail_like_mongod()
     {
         await using var mongo = await LocalMongoContext.StartAsync();

@@ -72,6 +72,12 @@ internal sealed class IndexDefinition
             }
         }
 
+        // mongod's validateIndexSpecTTL: an expireAfterSeconds on a compound key would never expire anything.
+        if (spec.Contains("expireAfterSeconds") && keyDoc.ElementCount != 1)
+        {
+            throw new CommandException(67, $"TTL indexes are single-field indexes, compound indexes do not support TTL. Index spec: {Shell(spec)}");
+        }
+
         var normalized = new BsonDocument { { "v", 2 }, { "key", keyDoc }, { "name", name } };
         foreach (var option in spec)
         {
