@@ -113,6 +113,29 @@ public sealed class LocalMongoWriteTests
     }
 
     [Fact]
+    public async Task Negative_or_NaN_TTL_is_refused_like_mongod()
+    {
+        await using var mongo = await LocalMongoContext.StartAsync();
+        var clicks = mongo.Collection("clicks");
+        await clicks.InsertOneAsync(new BsonDocument("_id", 1));
+
+        var negative = await Assert.ThrowsAsync<MongoCommandException>(() => clicks.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(
+            Builders<BsonDocument>.IndexKeys.Ascending("occurredAt"), new CreateIndexOptions { ExpireAfter = TimeSpan.FromSeconds(-1) })));
+        var nan = await Assert.ThrowsAsync<MongoCommandException>(() => mongo.Database.RunCommandAsync<BsonDocument>(new BsonDocument
+        {
+            { "createIndexes", "clicks" },
+            { "indexes", new BsonArray { new BsonDocument { { "key", new BsonDocument("t", 1) }, { "name", "t_1" }, { "expireAfterSeconds", double.NaN } } } },
+        }));
+
+        Assert.Equal(67, negative.Code);
+        Assert.StartsWith(". Index spec: { key: { occurredAt: 1 }", negative.ErrorMessage, StringComparison.Ordinal);
+        Assert.EndsWith(" :: caused by :: TTL index 'expireAfterSeconds' option cannot be less than 0", negative.ErrorMessage, StringComparison.Ordinal);
+        Assert.Equal(67, nan.Code);
+        Assert.EndsWith(" :: caused by :: TTL index 'expireAfterSeconds' option must not be NaN", nan.ErrorMessage, StringComparison.Ordinal);
+        Assert.Equal(["_id_"], (await (await clicks.Indexes.ListAsync()).ToListAsync()).Select(i => i["name"].AsString));
+    }
+
+    [Fact]
     public async Task CreateIndexes_is_idempotent_and_conflicts_fail_like_mongod()
     {
         await using var mongo = await LocalMongoContext.StartAsync();

@@ -72,7 +72,18 @@ internal sealed class IndexDefinition
             }
         }
 
-        // mongod's validateIndexSpecTTL: an expireAfterSeconds on a compound key would never expire anything.
+        // mongod's validateIndexSpecTTL: the value first (a TTL that can never be right), then the key.
+        if (spec.GetValue("expireAfterSeconds", BsonNull.Value) is var ttl && BsonOrder.IsNumber(ttl))
+        {
+            var seconds = BsonOrder.ToDouble(ttl);
+            var problem = double.IsNaN(seconds) ? "must not be NaN" : seconds < 0 ? "cannot be less than 0" : null;
+            if (problem is not null)
+            {
+                throw new CommandException(67, $". Index spec: {Shell(spec)} :: caused by :: TTL index 'expireAfterSeconds' option {problem}");
+            }
+        }
+
+        // An expireAfterSeconds on a compound key would never expire anything.
         if (spec.Contains("expireAfterSeconds") && keyDoc.ElementCount != 1)
         {
             throw new CommandException(67, $"TTL indexes are single-field indexes, compound indexes do not support TTL. Index spec: {Shell(spec)}");
