@@ -136,6 +136,34 @@ public sealed class LocalMongoWriteTests
     }
 
     [Fact]
+    public async Task Unique_partial_index_only_constrains_documents_that_match_its_filter()
+    {
+        await using var mongo = await LocalMongoContext.StartAsync();
+        var clicks = mongo.Collection("clicks");
+        await clicks.InsertManyAsync(
+        [
+            new BsonDocument { { "_id", 1 }, { "deviceId", "d1" }, { "clickType", "DOUBLE" } },
+            new BsonDocument { { "_id", 2 }, { "deviceId", "d1" }, { "clickType", "DOUBLE" } },
+        ]);
+
+        // One SINGLE click per device; other click types are outside the index.
+        await clicks.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(
+            Builders<BsonDocument>.IndexKeys.Ascending("deviceId"),
+            new CreateIndexOptions<BsonDocument> { Unique = true, PartialFilterExpression = Builders<BsonDocument>.Filter.Eq("clickType", "SINGLE") }));
+        await clicks.InsertOneAsync(new BsonDocument { { "_id", 3 }, { "deviceId", "d1" }, { "clickType", "DOUBLE" } });
+        await clicks.InsertOneAsync(new BsonDocument { { "_id", 4 }, { "deviceId", "d1" }, { "clickType", "SINGLE" } });
+        var duplicate = await Assert.ThrowsAsync<MongoWriteException>(() =>
+            clicks.InsertOneAsync(new BsonDocument { { "_id", 5 }, { "deviceId", "d1" }, { "clickType", "SINGLE" } }));
+        await clicks.DeleteOneAsync(new BsonDocument("_id", 3)); // outside the index: must not free d1's SINGLE slot
+        var stillDuplicate = await Assert.ThrowsAsync<MongoWriteException>(() =>
+            clicks.InsertOneAsync(new BsonDocument { { "_id", 6 }, { "deviceId", "d1" }, { "clickType", "SINGLE" } }));
+
+        Assert.Equal(ServerErrorCategory.DuplicateKey, duplicate.WriteError.Category);
+        Assert.Equal(ServerErrorCategory.DuplicateKey, stillDuplicate.WriteError.Category);
+        Assert.Equal(3, await clicks.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+    }
+
+    [Fact]
     public async Task CreateIndexes_is_idempotent_and_conflicts_fail_like_mongod()
     {
         await using var mongo = await LocalMongoContext.StartAsync();

@@ -18,6 +18,9 @@ internal sealed class IndexDefinition
     private readonly (string Name, string[] Path)[] _fields;
     private readonly Dictionary<BsonValue, long>? _entries;
 
+    // A partial index holds only the documents matching its filter; the rest are outside it, as with sparse.
+    private readonly Func<BsonDocument, bool>? _partial;
+
     public IndexDefinition(BsonDocument spec, bool isIdIndex = false)
     {
         Spec = spec;
@@ -27,6 +30,7 @@ internal sealed class IndexDefinition
         Unique = isIdIndex || spec.TryGetValue("unique", out var u) && u.ToBoolean();
         _fields = Key.Select(e => (e.Name, FieldPath.Split(e.Name))).ToArray();
         _entries = Unique ? new Dictionary<BsonValue, long>(BsonOrder.Instance) : null;
+        _partial = spec.GetValue("partialFilterExpression", BsonNull.Value) is BsonDocument filter ? Filter.Compile(filter) : null;
     }
 
     public BsonDocument Spec { get; }
@@ -115,6 +119,11 @@ internal sealed class IndexDefinition
         if (IsIdIndex)
         {
             return [new BsonArray { doc["_id"] }];
+        }
+
+        if (_partial is not null && !_partial(doc))
+        {
+            return [];
         }
 
         var perField = new List<List<BsonValue>>(_fields.Length);
