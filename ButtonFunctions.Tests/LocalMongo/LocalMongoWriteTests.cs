@@ -164,6 +164,22 @@ public sealed class LocalMongoWriteTests
     }
 
     [Fact]
+    public async Task Index_with_a_non_simple_collation_is_NotImplemented_rather_than_compared_byte_wise()
+    {
+        await using var mongo = await LocalMongoContext.StartAsync();
+        var clicks = mongo.Collection("clicks");
+
+        // mongod would treat "A" and "a" as one key of this unique index; comparing them as bytes would let both in.
+        var e = await Assert.ThrowsAsync<MongoCommandException>(() => clicks.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(
+            Builders<BsonDocument>.IndexKeys.Ascending("deviceId"),
+            new CreateIndexOptions { Unique = true, Collation = new Collation("en", strength: CollationStrength.Secondary) })));
+        await clicks.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(
+            Builders<BsonDocument>.IndexKeys.Ascending("clickType"), new CreateIndexOptions { Collation = Collation.Simple }));
+
+        Assert.Equal(238, e.Code);
+    }
+
+    [Fact]
     public async Task CreateIndexes_is_idempotent_and_conflicts_fail_like_mongod()
     {
         await using var mongo = await LocalMongoContext.StartAsync();

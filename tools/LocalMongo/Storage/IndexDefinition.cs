@@ -76,6 +76,12 @@ internal sealed class IndexDefinition
             }
         }
 
+        // Keys are compared as BSON (byte-wise strings): a collated index would silently enforce something else.
+        if (spec.GetValue("collation", BsonNull.Value) is BsonDocument collation && collation.GetValue("locale", "simple").ToString() != "simple")
+        {
+            throw Filter.NotImplemented("indexes with a collation other than 'simple'");
+        }
+
         // mongod's validateIndexSpecTTL: the value first (a TTL that can never be right), then the key.
         if (spec.GetValue("expireAfterSeconds", BsonNull.Value) is var ttl && BsonOrder.IsNumber(ttl))
         {
