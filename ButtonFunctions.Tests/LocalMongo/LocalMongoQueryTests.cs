@@ -121,6 +121,26 @@ public sealed class LocalMongoQueryTests
     }
 
     [Fact]
+    public async Task Find_options_that_would_change_the_results_are_NotImplemented_not_ignored()
+    {
+        await using var mongo = await LocalMongoContext.StartAsync();
+        var clicks = await SeedAsync(mongo);
+
+        // Ignored, each of these returned every document in full: more than mongod, and of another shape.
+        var bounded = await Assert.ThrowsAsync<MongoCommandException>(() => clicks.Find(FilterDefinition<BsonDocument>.Empty,
+            new FindOptions { Min = new BsonDocument("_id", "b"), Max = new BsonDocument("_id", "d"), Hint = new BsonDocument("_id", 1) }).ToListAsync());
+        var keysOnly = await Assert.ThrowsAsync<MongoCommandException>(() => clicks.Find(FilterDefinition<BsonDocument>.Empty,
+            new FindOptions { ReturnKey = true }).ToListAsync());
+        var recordIds = await Assert.ThrowsAsync<MongoCommandException>(() => clicks.Find(FilterDefinition<BsonDocument>.Empty,
+            new FindOptions { ShowRecordId = true }).ToListAsync());
+
+        Assert.Equal(238, bounded.Code);
+        Assert.Equal(238, keysOnly.Code);
+        Assert.Equal(238, recordIds.Code);
+        Assert.Equal(5, (await clicks.Find(FilterDefinition<BsonDocument>.Empty, new FindOptions { ReturnKey = false, ShowRecordId = false }).ToListAsync()).Count);
+    }
+
+    [Fact]
     public async Task Natural_sort_and_hint_follow_insertion_order_both_ways()
     {
         await using var mongo = await LocalMongoContext.StartAsync();

@@ -334,6 +334,13 @@ internal sealed class CommandDispatcher(InMemoryStore store, CursorRegistry curs
         var batchSize = OptionalCount(cmd, "batchSize");
         RejectCollation(cmd);
 
+        // Each of these changes which documents come back, or their shape: ignoring one would answer wrongly.
+        if (cmd.Contains("min") || cmd.Contains("max") || cmd.GetValue("returnKey", false).ToBoolean()
+            || cmd.GetValue("showRecordId", false).ToBoolean() || cmd.GetValue("tailable", false).ToBoolean())
+        {
+            throw Filter.NotImplemented("find with min, max, returnKey, showRecordId or tailable");
+        }
+
         var results = Scan(db, name).Where(filter);
         if (sort is not null)
         {
