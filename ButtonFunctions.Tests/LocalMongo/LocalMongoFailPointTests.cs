@@ -140,6 +140,27 @@ public sealed class LocalMongoFailPointTests
         Assert.Equal(2, await otherClicks.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty)); // the write itself happened
     }
 
+    [Fact]
+    public async Task Namespace_filter_matches_getMore_by_its_collection_like_mongod()
+    {
+        await using var mongo = await LocalMongoContext.StartAsync();
+        var clicks = mongo.Collection("clicks");
+        await clicks.InsertManyAsync(Enumerable.Range(0, 4).Select(i => new BsonDocument("_id", i)));
+        await mongo.ConfigureFailPointAsync(new BsonDocument("times", 1), new BsonDocument
+        {
+            { "failCommands", new BsonArray { "getMore" } },
+            { "namespace", "buttons.clicks" },
+            { "errorCode", 2 },
+        });
+
+        // getMore names its collection in 'collection' (its first field is the cursor id); mongod matches the cursor's namespace.
+        var e = await Assert.ThrowsAsync<MongoCommandException>(() =>
+            clicks.Find(FilterDefinition<BsonDocument>.Empty, new FindOptions { BatchSize = 2 }).ToListAsync());
+
+        Assert.Equal(2, e.Code);
+        Assert.Equal("getMore", e.Command.GetElement(0).Name);
+    }
+
     private static async Task EventuallyAsync(Func<Task> operation)
     {
         var deadline = DateTime.UtcNow.AddSeconds(15);

@@ -121,6 +121,45 @@ public sealed class LocalMongoQueryTests
     }
 
     [Fact]
+    public async Task Find_options_that_would_change_the_results_are_NotImplemented_not_ignored()
+    {
+        await using var mongo = await LocalMongoContext.StartAsync();
+        var clicks = await SeedAsync(mongo);
+
+        // Ignored, each of these returned every document in full: more than mongod, and of another shape.
+        var bounded = await Assert.ThrowsAsync<MongoCommandException>(() => clicks.Find(FilterDefinition<BsonDocument>.Empty,
+            new FindOptions { Min = new BsonDocument("_id", "b"), Max = new BsonDocument("_id", "d"), Hint = new BsonDocument("_id", 1) }).ToListAsync());
+        var keysOnly = await Assert.ThrowsAsync<MongoCommandException>(() => clicks.Find(FilterDefinition<BsonDocument>.Empty,
+            new FindOptions { ReturnKey = true }).ToListAsync());
+        var recordIds = await Assert.ThrowsAsync<MongoCommandException>(() => clicks.Find(FilterDefinition<BsonDocument>.Empty,
+            new FindOptions { ShowRecordId = true }).ToListAsync());
+
+        Assert.Equal(238, bounded.Code);
+        Assert.Equal(238, keysOnly.Code);
+        Assert.Equal(238, recordIds.Code);
+        Assert.Equal(5, (await clicks.Find(FilterDefinition<BsonDocument>.Empty, new FindOptions { ReturnKey = false, ShowRecordId = false }).ToListAsync()).Count);
+    }
+
+    [Fact]
+    public async Task Natural_sort_and_hint_follow_insertion_order_both_ways()
+    {
+        await using var mongo = await LocalMongoContext.StartAsync();
+        var docs = mongo.Collection("natural");
+        await docs.InsertManyAsync([new BsonDocument("_id", 3), new BsonDocument("_id", 1), new BsonDocument("_id", 2)]);
+
+        var forward = await docs.Find(FilterDefinition<BsonDocument>.Empty).Sort(new BsonDocument("$natural", 1)).ToListAsync();
+        var newestFirst = await docs.Find(FilterDefinition<BsonDocument>.Empty).Sort(new BsonDocument("$natural", -1)).Limit(2).ToListAsync();
+        var hinted = await docs.Find(FilterDefinition<BsonDocument>.Empty, new FindOptions { Hint = new BsonDocument("$natural", -1) }).ToListAsync();
+        var compound = await Assert.ThrowsAsync<MongoCommandException>(() =>
+            docs.Find(FilterDefinition<BsonDocument>.Empty).Sort(new BsonDocument { { "$natural", -1 }, { "_id", 1 } }).ToListAsync());
+
+        Assert.Equal([3, 1, 2], forward.Select(d => d["_id"].AsInt32));
+        Assert.Equal([2, 1], newestFirst.Select(d => d["_id"].AsInt32));
+        Assert.Equal([2, 1, 3], hinted.Select(d => d["_id"].AsInt32));
+        Assert.Equal(238, compound.Code);
+    }
+
+    [Fact]
     public async Task Small_batch_size_pages_with_getMore_and_disposing_early_kills_the_cursor()
     {
         await using var mongo = await LocalMongoContext.StartAsync();

@@ -93,6 +93,93 @@ public sealed class LocalMongoWriteTests
     }
 
     [Fact]
+    public async Task Compound_TTL_index_is_refused_like_mongod_and_a_single_field_one_is_kept()
+    {
+        await using var mongo = await LocalMongoContext.StartAsync();
+        var clicks = mongo.Collection("clicks");
+        var keys = Builders<BsonDocument>.IndexKeys;
+
+        // mongod 7.0 (and Cosmos DB) refuse it; accepting it here would let start-up code pass locally and fail in Azure.
+        var e = await Assert.ThrowsAsync<MongoCommandException>(() => clicks.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(
+            keys.Ascending("deviceId").Descending("occurredAt"), new CreateIndexOptions { ExpireAfter = TimeSpan.FromDays(30) })));
+        await clicks.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(
+            keys.Descending("occurredAt"), new CreateIndexOptions { ExpireAfter = TimeSpan.FromDays(30) }));
+
+        Assert.Equal(67, e.Code);
+        Assert.Equal("CannotCreateIndex", e.CodeName);
+        Assert.StartsWith("TTL indexes are single-field indexes, compound indexes do not support TTL. Index spec: { key: { deviceId: 1, occurredAt: -1 }", e.ErrorMessage, StringComparison.Ordinal);
+        var names = (await (await clicks.Indexes.ListAsync()).ToListAsync()).Select(i => i["name"].AsString);
+        Assert.Equal(["_id_", "occurredAt_-1"], names);
+    }
+
+    [Fact]
+    public async Task Negative_or_NaN_TTL_is_refused_like_mongod()
+    {
+        await using var mongo = await LocalMongoContext.StartAsync();
+        var clicks = mongo.Collection("clicks");
+        await clicks.InsertOneAsync(new BsonDocument("_id", 1));
+
+        var negative = await Assert.ThrowsAsync<MongoCommandException>(() => clicks.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(
+            Builders<BsonDocument>.IndexKeys.Ascending("occurredAt"), new CreateIndexOptions { ExpireAfter = TimeSpan.FromSeconds(-1) })));
+        var nan = await Assert.ThrowsAsync<MongoCommandException>(() => mongo.Database.RunCommandAsync<BsonDocument>(new BsonDocument
+        {
+            { "createIndexes", "clicks" },
+            { "indexes", new BsonArray { new BsonDocument { { "key", new BsonDocument("t", 1) }, { "name", "t_1" }, { "expireAfterSeconds", double.NaN } } } },
+        }));
+
+        Assert.Equal(67, negative.Code);
+        Assert.StartsWith(". Index spec: { key: { occurredAt: 1 }", negative.ErrorMessage, StringComparison.Ordinal);
+        Assert.EndsWith(" :: caused by :: TTL index 'expireAfterSeconds' option cannot be less than 0", negative.ErrorMessage, StringComparison.Ordinal);
+        Assert.Equal(67, nan.Code);
+        Assert.EndsWith(" :: caused by :: TTL index 'expireAfterSeconds' option must not be NaN", nan.ErrorMessage, StringComparison.Ordinal);
+        Assert.Equal(["_id_"], (await (await clicks.Indexes.ListAsync()).ToListAsync()).Select(i => i["name"].AsString));
+    }
+
+    [Fact]
+    public async Task Unique_partial_index_only_constrains_documents_that_match_its_filter()
+    {
+        await using var mongo = await LocalMongoContext.StartAsync();
+        var clicks = mongo.Collection("clicks");
+        await clicks.InsertManyAsync(
+        [
+            new BsonDocument { { "_id", 1 }, { "deviceId", "d1" }, { "clickType", "DOUBLE" } },
+            new BsonDocument { { "_id", 2 }, { "deviceId", "d1" }, { "clickType", "DOUBLE" } },
+        ]);
+
+        // One SINGLE click per device; other click types are outside the index.
+        await clicks.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(
+            Builders<BsonDocument>.IndexKeys.Ascending("deviceId"),
+            new CreateIndexOptions<BsonDocument> { Unique = true, PartialFilterExpression = Builders<BsonDocument>.Filter.Eq("clickType", "SINGLE") }));
+        await clicks.InsertOneAsync(new BsonDocument { { "_id", 3 }, { "deviceId", "d1" }, { "clickType", "DOUBLE" } });
+        await clicks.InsertOneAsync(new BsonDocument { { "_id", 4 }, { "deviceId", "d1" }, { "clickType", "SINGLE" } });
+        var duplicate = await Assert.ThrowsAsync<MongoWriteException>(() =>
+            clicks.InsertOneAsync(new BsonDocument { { "_id", 5 }, { "deviceId", "d1" }, { "clickType", "SINGLE" } }));
+        await clicks.DeleteOneAsync(new BsonDocument("_id", 3)); // outside the index: must not free d1's SINGLE slot
+        var stillDuplicate = await Assert.ThrowsAsync<MongoWriteException>(() =>
+            clicks.InsertOneAsync(new BsonDocument { { "_id", 6 }, { "deviceId", "d1" }, { "clickType", "SINGLE" } }));
+
+        Assert.Equal(ServerErrorCategory.DuplicateKey, duplicate.WriteError.Category);
+        Assert.Equal(ServerErrorCategory.DuplicateKey, stillDuplicate.WriteError.Category);
+        Assert.Equal(3, await clicks.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+    }
+
+    [Fact]
+    public async Task Index_with_a_non_simple_collation_is_NotImplemented_rather_than_compared_byte_wise()
+    {
+        await using var mongo = await LocalMongoContext.StartAsync();
+        var clicks = mongo.Collection("clicks");
+
+        // mongod would treat "A" and "a" as one key of this unique index; comparing them as bytes would let both in.
+        var e = await Assert.ThrowsAsync<MongoCommandException>(() => clicks.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(
+            Builders<BsonDocument>.IndexKeys.Ascending("deviceId"),
+            new CreateIndexOptions { Unique = true, Collation = new Collation("en", strength: CollationStrength.Secondary) })));
+        await clicks.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(
+            Builders<BsonDocument>.IndexKeys.Ascending("clickType"), new CreateIndexOptions { Collation = Collation.Simple }));
+
+        Assert.Equal(238, e.Code);
+    }
+
+    [Fact]
     public async Task CreateIndexes_is_idempotent_and_conflicts_fail_like_mongod()
     {
         await using var mongo = await LocalMongoContext.StartAsync();

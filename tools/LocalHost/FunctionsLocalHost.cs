@@ -163,10 +163,24 @@ public sealed partial class FunctionsLocalHost : IAsyncDisposable
         var app = builder.Build();
         _forwarder = new InvocationForwarder(
             app.Services.GetRequiredService<IHttpForwarder>(), () => _session, _loggerFactory.CreateLogger("LocalHost.Http"));
+        // The Functions host has no 405: a declared route asked with an undeclared method is an empty 404 there
+        // (Azure/azure-functions-host#10098). Routing's own 405 endpoint is dropped so the request ends in that 404.
+        app.UseRouting();
+        app.Use((context, next) =>
+        {
+            if (context.GetEndpoint() is { } selected && selected.Metadata.GetMetadata<LoadedFunction>() is null)
+            {
+                context.SetEndpoint(null);
+            }
+
+            return next(context);
+        });
+
         foreach (var function in Functions.Where(f => f.IsHttpTrigger))
         {
             var endpoint = app.Map(function.RouteTemplate, context => _forwarder.ForwardAsync(context, function))
-                .WithDisplayName(function.Name);
+                .WithDisplayName(function.Name)
+                .WithMetadata(function);
             if (function.Methods.Count > 0)
             {
                 endpoint.WithMetadata(new HttpMethodMetadata(function.Methods));

@@ -23,6 +23,10 @@ internal sealed class InvocationTransformer(string invocationId, Task<Invocation
         HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
         await Default.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken).ConfigureAwait(false);
+
+        // Replace, never append: a caller's own x-ms-invocation-id (copied by the default transform) would otherwise
+        // sit next to ours and the worker could not pair the request with its InvocationRequest.
+        proxyRequest.Headers.Remove(InvocationIdHeader);
         proxyRequest.Headers.TryAddWithoutValidation(InvocationIdHeader, invocationId);
     }
 

@@ -55,8 +55,11 @@ internal sealed class CommandDispatcher(InMemoryStore store, CursorRegistry curs
         FailAction? fail = null;
         if (name != "configureFailPoint")
         {
-            var collection = command[0] is BsonString s ? s.Value : null;
-            fail = failPoint.Evaluate(name, database, collection, connection.AppName);
+            // getMore's first field is the cursor id; its namespace (what data.namespace matches in mongod) is 'collection'.
+            var collection = name == "getMore"
+                ? command.GetValue("collection", BsonNull.Value) as BsonString
+                : command[0] as BsonString;
+            fail = failPoint.Evaluate(name, database, collection?.Value, connection.AppName);
         }
 
         if (fail is not null)
@@ -318,11 +321,25 @@ internal sealed class CommandDispatcher(InMemoryStore store, CursorRegistry curs
         var name = CollectionName(cmd, "find");
         var filter = Filter.Compile(OptionalDocument(cmd, "filter"));
         var sort = SortSpec.Parse(OptionalDocument(cmd, "sort"));
+
+        // hint { $natural: -1 } without a sort makes mongod scan backwards: newest inserted first.
+        if (sort is null && cmd.GetValue("hint", BsonNull.Value) is BsonDocument { ElementCount: 1 } hint && hint.GetElement(0).Name == "$natural")
+        {
+            sort = SortSpec.Parse(hint);
+        }
+
         var projection = Projection.Parse(OptionalDocument(cmd, "projection"));
         var skip = OptionalCount(cmd, "skip");
         var limit = OptionalCount(cmd, "limit");
         var batchSize = OptionalCount(cmd, "batchSize");
         RejectCollation(cmd);
+
+        // Each of these changes which documents come back, or their shape: ignoring one would answer wrongly.
+        if (cmd.Contains("min") || cmd.Contains("max") || cmd.GetValue("returnKey", false).ToBoolean()
+            || cmd.GetValue("showRecordId", false).ToBoolean() || cmd.GetValue("tailable", false).ToBoolean())
+        {
+            throw Filter.NotImplemented("find with min, max, returnKey, showRecordId or tailable");
+        }
 
         var results = Scan(db, name).Where(filter);
         if (sort is not null)

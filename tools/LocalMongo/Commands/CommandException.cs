@@ -78,6 +78,7 @@ internal static class ErrorCodes
         [50] = "MaxTimeMSExpired",
         [53] = "InvalidIdField",
         [59] = "CommandNotFound",
+        [67] = "CannotCreateIndex",
         [72] = "InvalidOptions",
         [73] = "InvalidNamespace",
         [85] = "IndexOptionsConflict",

@@ -12,9 +12,13 @@ internal sealed class SortSpec
 {
     private readonly List<(string[] Path, int Direction)> _keys;
 
-    private SortSpec(List<(string[] Path, int Direction)> keys)
+    // { $natural: 1 | -1 } orders by insertion, not by a field; 0 when the spec has field keys.
+    private readonly int _natural;
+
+    private SortSpec(List<(string[] Path, int Direction)> keys, int natural = 0)
     {
         _keys = keys;
+        _natural = natural;
     }
 
     public static SortSpec? Parse(BsonDocument? sort)
@@ -38,6 +42,18 @@ internal sealed class SortSpec
                 throw new CommandException(ErrorCodes.InvalidSortKeyOrder, "$sort key ordering must be 1 (for ascending) or -1 (for descending)");
             }
 
+            if (element.Name == "$natural")
+            {
+                // Not a field: mongod scans the collection forwards or backwards. Read as a field path it would
+                // be missing everywhere and silently leave the natural order as is.
+                if (sort.ElementCount > 1)
+                {
+                    throw Filter.NotImplemented("$natural combined with other sort keys");
+                }
+
+                return new SortSpec([], (int)direction);
+            }
+
             keys.Add((FieldPath.Split(element.Name), (int)direction));
         }
 
@@ -46,6 +62,17 @@ internal sealed class SortSpec
 
     public List<BsonDocument> Apply(IEnumerable<BsonDocument> docs)
     {
+        if (_natural != 0)
+        {
+            var natural = docs.ToList();
+            if (_natural < 0)
+            {
+                natural.Reverse();
+            }
+
+            return natural;
+        }
+
         // Sort keys are computed once per document; OrderBy is stable, so ties keep natural order.
         return docs.Select(d => (Doc: d, Key: KeyOf(d)))
             .OrderBy(x => x.Key, new KeyComparer(_keys))

@@ -18,6 +18,9 @@ internal sealed class IndexDefinition
     private readonly (string Name, string[] Path)[] _fields;
     private readonly Dictionary<BsonValue, long>? _entries;
 
+    // A partial index holds only the documents matching its filter; the rest are outside it, as with sparse.
+    private readonly Func<BsonDocument, bool>? _partial;
+
     public IndexDefinition(BsonDocument spec, bool isIdIndex = false)
     {
         Spec = spec;
@@ -27,6 +30,7 @@ internal sealed class IndexDefinition
         Unique = isIdIndex || spec.TryGetValue("unique", out var u) && u.ToBoolean();
         _fields = Key.Select(e => (e.Name, FieldPath.Split(e.Name))).ToArray();
         _entries = Unique ? new Dictionary<BsonValue, long>(BsonOrder.Instance) : null;
+        _partial = spec.GetValue("partialFilterExpression", BsonNull.Value) is BsonDocument filter ? Filter.Compile(filter) : null;
     }
 
     public BsonDocument Spec { get; }
@@ -72,6 +76,29 @@ internal sealed class IndexDefinition
             }
         }
 
+        // Keys are compared as BSON (byte-wise strings): a collated index would silently enforce something else.
+        if (spec.GetValue("collation", BsonNull.Value) is BsonDocument collation && collation.GetValue("locale", "simple").ToString() != "simple")
+        {
+            throw Filter.NotImplemented("indexes with a collation other than 'simple'");
+        }
+
+        // mongod's validateIndexSpecTTL: the value first (a TTL that can never be right), then the key.
+        if (spec.GetValue("expireAfterSeconds", BsonNull.Value) is var ttl && BsonOrder.IsNumber(ttl))
+        {
+            var seconds = BsonOrder.ToDouble(ttl);
+            var problem = double.IsNaN(seconds) ? "must not be NaN" : seconds < 0 ? "cannot be less than 0" : null;
+            if (problem is not null)
+            {
+                throw new CommandException(67, $". Index spec: {Shell(spec)} :: caused by :: TTL index 'expireAfterSeconds' option {problem}");
+            }
+        }
+
+        // An expireAfterSeconds on a compound key would never expire anything.
+        if (spec.Contains("expireAfterSeconds") && keyDoc.ElementCount != 1)
+        {
+            throw new CommandException(67, $"TTL indexes are single-field indexes, compound indexes do not support TTL. Index spec: {Shell(spec)}");
+        }
+
         var normalized = new BsonDocument { { "v", 2 }, { "key", keyDoc }, { "name", name } };
         foreach (var option in spec)
         {
@@ -98,6 +125,11 @@ internal sealed class IndexDefinition
         if (IsIdIndex)
         {
             return [new BsonArray { doc["_id"] }];
+        }
+
+        if (_partial is not null && !_partial(doc))
+        {
+            return [];
         }
 
         var perField = new List<List<BsonValue>>(_fields.Length);
