@@ -37,9 +37,9 @@ public sealed class ButtonFunctionsThroughLocalHostTests(AppFixture fixture) : I
     {
         var health = Assert.Single(fixture.Host.Functions, f => f.Name == "Health");
 
-        Assert.Equal("api", fixture.Host.RoutePrefix);
+        Assert.Equal("", fixture.Host.RoutePrefix);
         Assert.Equal(["GET"], health.Methods);
-        Assert.Equal("health", health.Route);
+        Assert.Equal("api/health", health.Route);
         Assert.Equal("api/health", health.RouteTemplate);
         Assert.Equal("Anonymous", health.AuthLevel);
         Assert.True(fixture.Host.WorkerProcessId > 0);

@@ -13,8 +13,8 @@ public sealed class FunctionsMetadataContractTests
     public static TheoryData<string, string, string[], string, string> ExpectedFunctions => new()
     {
         // name,    trigger type,  methods,  route,    auth level
-        { "Health", "httpTrigger", ["get"], "health", "Anonymous" },
-        { "IngestClicks", "httpTrigger", ["post"], "clicks", "Anonymous" },
+        { "Health", "httpTrigger", ["get"], "api/health", "Anonymous" },
+        { "IngestClicks", "httpTrigger", ["post"], "api/clicks", "Anonymous" },
     };
 
     private static readonly Lazy<JsonElement[]> Functions = new(() =>

@@ -19,7 +19,7 @@ public sealed class Health(HealthCheckService checks)
 
     [Function(nameof(Health))]
     public async Task<IActionResult> Run(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request)
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/health")] HttpRequest request)
     {
         if (!request.Query.ContainsKey("ready"))
         {

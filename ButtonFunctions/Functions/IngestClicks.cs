@@ -20,7 +20,7 @@ public sealed partial class IngestClicks(
 {
     [Function(nameof(IngestClicks))]
     public async Task<IActionResult> Run(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "clicks")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/clicks")] HttpRequest request,
         FunctionContext context)
     {
         var cancellationToken = request.HttpContext.RequestAborted;
