@@ -80,6 +80,7 @@ public sealed class ReadApiEndToEndTests(ReadApiAppFixture app) : IClassFixture<
 
     [Theory]
     [InlineData("api/clicks")]
+    [InlineData("api/clicks/summary")]
     public async Task Reading_needs_a_token_with_the_read_scope(string path)
     {
         var writeOnly = await app.IssueTokenAsync(AppFixture.WriteOnlyClientId);
@@ -231,6 +232,80 @@ public sealed class ReadApiEndToEndTests(ReadApiAppFixture app) : IClassFixture<
         Assert.Null(cursor);
         Assert.Equal(seen.Count, seen.Select(s => s.Id).Distinct(StringComparer.Ordinal).Count());
         Assert.Equal(120, seen.Count(s => s.Type == "SINGLE"));
+    }
+
+    [Fact]
+    public async Task Summary_figures_match_a_known_data_set_by_the_hour()
+    {
+        var (a, b, c) = (Unique("E2ESA"), Unique("E2ESB"), Unique("E2ESC"));
+        await PostAsync(
+            Classic(a, "SINGLE", "2021-03-04T10:05:00Z", 1705),
+            Classic(a, "DOUBLE", "2021-03-04T10:50:00Z", 1600),
+            Classic(a, "LONG", "2021-03-04T13:15:00Z", 1450),
+            Classic(a, "SINGLE", "2021-03-05T10:00:00Z", 1400),  // at `to`: outside
+            OneClick(b, "SINGLE", "2021-03-04T11:30:00Z", 5.0),
+            OneClick(b, "SINGLE", "2021-03-04T12:00:00Z", 80.0),  // the latest reading decides: not low
+            Mqtt(c, "SINGLE", "2021-03-04T09:59:59.999Z"),         // before `from`: outside
+            Mqtt(c, "DOUBLE", "2021-03-04T10:00:00Z"));            // at `from`: inside
+
+        var summary = await GetJsonAsync("api/clicks/summary?from=2021-03-04T10:00:00Z&to=2021-03-05T10:00:00Z");
+
+        Assert.Equal("2021-03-04T10:00:00.000Z", summary.GetProperty("from").GetString());
+        Assert.Equal("2021-03-05T10:00:00.000Z", summary.GetProperty("to").GetString());
+        Assert.Equal("hour", summary.GetProperty("bucket").GetString());
+        Assert.Equal(ReadApiAppFixture.LowMillivolts, summary.GetProperty("thresholds").GetProperty("millivolts").GetInt32());
+        Assert.Equal(ReadApiAppFixture.LowRemainingLife, summary.GetProperty("thresholds").GetProperty("remainingLife").GetDouble());
+        var totals = summary.GetProperty("totals");
+        Assert.Equal(6, totals.GetProperty("clicks").GetInt32());
+        Assert.Equal((3, 2, 1), ByType(totals));
+        Assert.Equal(3, totals.GetProperty("devices").GetInt32());
+        Assert.Equal(1, totals.GetProperty("lowBatteryDevices").GetInt32());
+        Assert.False(summary.GetProperty("devicesTruncated").GetBoolean());
+
+        var devices = summary.GetProperty("devices").EnumerateArray().ToList();
+        Assert.Equal([a, b, c], devices.Select(d => d.GetProperty("deviceId").GetString()));
+        Assert.Equal(3, devices[0].GetProperty("total").GetInt32());
+        Assert.Equal((1, 1, 1), ByType(devices[0]));
+        Assert.Equal("2021-03-04T10:05:00.000Z", devices[0].GetProperty("firstSeen").GetString());
+        Assert.Equal("2021-03-04T13:15:00.000Z", devices[0].GetProperty("lastSeen").GetString());
+        var batteryA = devices[0].GetProperty("battery");
+        Assert.Equal(1450, batteryA.GetProperty("millivolts").GetInt32());
+        Assert.False(batteryA.TryGetProperty("remainingLife", out _));
+        Assert.Equal("2021-03-04T13:15:00.000Z", batteryA.GetProperty("at").GetString());
+        Assert.True(batteryA.GetProperty("low").GetBoolean());
+        var batteryB = devices[1].GetProperty("battery");
+        Assert.Equal(80.0, batteryB.GetProperty("remainingLife").GetDouble());
+        Assert.Equal("2021-03-04T12:00:00.000Z", batteryB.GetProperty("at").GetString());
+        Assert.False(batteryB.GetProperty("low").GetBoolean());
+        Assert.Equal((2, 0, 0), ByType(devices[1]));
+        Assert.Equal(JsonValueKind.Null, devices[2].GetProperty("battery").ValueKind);
+        Assert.Equal("2021-03-04T10:00:00.000Z", devices[2].GetProperty("firstSeen").GetString());
+
+        var series = summary.GetProperty("series").EnumerateArray().ToList();
+        Assert.Equal(24, series.Count);
+        Assert.Equal("2021-03-04T10:00:00.000Z", series[0].GetProperty("start").GetString());
+        Assert.Equal("2021-03-05T09:00:00.000Z", series[^1].GetProperty("start").GetString());
+        Assert.Equal([3, 1, 1, 1, .. Enumerable.Repeat(0, 20)], series.Select(p => p.GetProperty("clicks").GetInt32()));
+    }
+
+    [Fact]
+    public async Task Summary_of_more_than_48_hours_counts_per_utc_day_including_empty_days()
+    {
+        var device = Unique("E2ESD");
+        await PostAsync(
+            Mqtt(device, "SINGLE", "2021-04-03T23:59:59.999Z"),
+            Mqtt(device, "SINGLE", "2021-04-04T00:00:00Z"),
+            Mqtt(device, "LONG", "2021-04-04T12:00:00+02:00"),
+            Mqtt(device, "DOUBLE", "2021-04-06T08:00:00Z"));
+
+        var summary = await GetJsonAsync("api/clicks/summary?from=2021-04-02T00:00:00Z&to=2021-04-08T00:00:00Z");
+
+        Assert.Equal("day", summary.GetProperty("bucket").GetString());
+        var series = summary.GetProperty("series").EnumerateArray().ToList();
+        Assert.Equal(["2021-04-02", "2021-04-03", "2021-04-04", "2021-04-05", "2021-04-06", "2021-04-07"], series.Select(p => p.GetProperty("start").GetString()![..10]));
+        Assert.All(series, p => Assert.EndsWith("T00:00:00.000Z", p.GetProperty("start").GetString(), StringComparison.Ordinal));
+        Assert.Equal([0, 1, 2, 0, 1, 0], series.Select(p => p.GetProperty("clicks").GetInt32()));
+        Assert.Equal(4, summary.GetProperty("totals").GetProperty("clicks").GetInt32());
     }
 
     private static (int Single, int Double, int Long) ByType(JsonElement owner)

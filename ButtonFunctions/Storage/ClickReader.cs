@@ -208,7 +208,8 @@ internal sealed partial class ClickReader : IClickReader
 
     private async Task<DeviceFigures> DevicesAsync(SummaryRequest request, CancellationToken cancellationToken)
     {
-        var result = await _collection.Aggregate<BsonDocument>(DevicesPipeline(request), cancellationToken: cancellationToken).FirstAsync(cancellationToken).ConfigureAwait(false);
+        using var cursor = await _collection.AggregateAsync<BsonDocument>(DevicesPipeline(request), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var result = await cursor.FirstAsync(cancellationToken).ConfigureAwait(false);
         var devices = result["devices"].AsBsonArray.Select(v => Device(v.AsBsonDocument)).ToList();
         var truncated = devices.Count > request.MaxDevices;
         if (truncated)
@@ -228,7 +229,8 @@ internal sealed partial class ClickReader : IClickReader
 
     private async Task<IReadOnlyList<SeriesPoint>> SeriesAsync(SummaryRequest request, CancellationToken cancellationToken)
     {
-        var groups = await _collection.Aggregate<BsonDocument>(SeriesPipeline(request), cancellationToken: cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
+        using var cursor = await _collection.AggregateAsync<BsonDocument>(SeriesPipeline(request), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var groups = await cursor.ToListAsync(cancellationToken).ConfigureAwait(false);
         return groups
             .Select(g => new SeriesPoint(DateTimeOffset.FromUnixTimeMilliseconds(g["_id"].ToInt64()), Long(g, "clicks")))
             .OrderBy(p => p.Start)
@@ -267,12 +269,14 @@ internal sealed partial class ClickReader : IClickReader
         where T : class
     {
         var started = _time.GetTimestamp();
+        TimeSpan? lastDelay = null;
         for (var attempt = 1; ; attempt++)
         {
             var remaining = _budget - _time.GetElapsedTime(started);
             if (remaining <= TimeSpan.Zero)
             {
-                return Unavailable<T>(operation, attempt);
+                // Only reached after a wait for throttling (a timed-out attempt returns at once).
+                return Throttled<T>(operation, attempt - 1, lastDelay ?? TimeSpan.FromSeconds(1));
             }
 
             TimeSpan? hint;
@@ -310,17 +314,23 @@ internal sealed partial class ClickReader : IClickReader
             }
 
             var delay = hint ?? CosmosRetryPolicy.Backoff(attempt, Random.Shared);
-            var elapsed = _time.GetElapsedTime(started);
-            if (elapsed + delay >= _budget)
+            if (_time.GetElapsedTime(started) + delay >= _budget)
             {
-                var retryAfter = TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(delay.TotalSeconds)));
-                LogThrottled(_logger, operation, attempt, elapsed.TotalMilliseconds, retryAfter.TotalSeconds);
-                return new ReadResult<T>(ReadOutcome.Throttled, null, retryAfter);
+                return Throttled<T>(operation, attempt, delay);
             }
 
             LogRetrying(_logger, operation, attempt, delay.TotalMilliseconds);
+            lastDelay = delay;
             await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    private ReadResult<T> Throttled<T>(string operation, int attempts, TimeSpan delay)
+        where T : class
+    {
+        var retryAfter = TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(delay.TotalSeconds)));
+        LogThrottled(_logger, operation, attempts, retryAfter.TotalSeconds);
+        return new ReadResult<T>(ReadOutcome.Throttled, null, retryAfter);
     }
 
     private ReadResult<T> Unavailable<T>(string operation, int attempts)
@@ -335,8 +345,8 @@ internal sealed partial class ClickReader : IClickReader
     [LoggerMessage(EventId = 3300, Level = LogLevel.Information, Message = "Store throttled the {Operation} read: retrying after attempt {Attempt} in {DelayMs} ms")]
     private static partial void LogRetrying(ILogger logger, string operation, int attempt, double delayMs);
 
-    [LoggerMessage(EventId = 3301, Level = LogLevel.Warning, Message = "Store kept throttling the {Operation} read: gave up after {Attempts} attempts and {ElapsedMs} ms; Retry-After {RetryAfterSeconds} s")]
-    private static partial void LogThrottled(ILogger logger, string operation, int attempts, double elapsedMs, double retryAfterSeconds);
+    [LoggerMessage(EventId = 3301, Level = LogLevel.Warning, Message = "Store kept throttling the {Operation} read: gave up after {Attempts} attempts; Retry-After {RetryAfterSeconds} s")]
+    private static partial void LogThrottled(ILogger logger, string operation, int attempts, double retryAfterSeconds);
 
     [LoggerMessage(EventId = 3302, Level = LogLevel.Warning, Message = "Store connection fault ({Fault}) during the {Operation} read")]
     private static partial void LogConnectionFault(ILogger logger, string operation, string fault);
