@@ -100,12 +100,6 @@ public sealed class ClickListQueryTests
     }
 
     [Fact]
-    public void A_very_long_query_string_is_refused_before_it_is_parsed()
-    {
-        Assert.Equal("query", Refused("deviceId=" + new string('d', 5_000)).Parameter);
-    }
-
-    [Fact]
     public void A_cursor_continues_after_its_position_with_the_same_filters_only()
     {
         var filter = new ClickFilter("dev-1", "SINGLE", new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero), null);

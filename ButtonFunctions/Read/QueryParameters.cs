@@ -10,20 +10,13 @@ public sealed record QueryError(string Parameter, string Detail);
 /// </summary>
 internal static class QueryParameters
 {
-    /// <summary>Longest accepted query string; the longest legal one (a 128-character device id, a cursor, dates) is far shorter.</summary>
-    public const int MaxLength = 4_096;
-
     public static IReadOnlyDictionary<string, string>? Parse(string? rawQuery, IReadOnlyCollection<string> allowed, out QueryError? error)
     {
         error = null;
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         var query = rawQuery is { Length: > 0 } && rawQuery[0] == '?' ? rawQuery[1..] : rawQuery ?? string.Empty;
-        if (query.Length > MaxLength)
-        {
-            error = new QueryError("query", $"The query string is longer than {MaxLength} characters.");
-            return null;
-        }
 
+        // Parsing stops at the first refused parameter, and the host bounds the request line (Kestrel: 8 KiB).
         foreach (var pair in query.Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
             var equals = pair.IndexOf('=', StringComparison.Ordinal);

@@ -18,6 +18,11 @@ internal sealed class CommandDispatcher(InMemoryStore store, CursorRegistry curs
     /// <summary>MongoDB 7.0, the newest server version Cosmos DB for MongoDB offers.</summary>
     public const int MaxWireVersion = 21;
 
+    private long _documentsExamined;
+
+    /// <summary>Documents read by find, aggregate and count so far (see <see cref="LocalMongoServer.DocumentsExamined"/>).</summary>
+    public long DocumentsExamined => Interlocked.Read(ref _documentsExamined);
+
     // Real mongod commands this stand-in does not implement: answered NotImplemented (238) so nobody
     // mistakes them for typos, where an unknown name gets mongod's CommandNotFound (59).
     private static readonly HashSet<string> RealButUnimplemented = new(StringComparer.Ordinal)
@@ -341,10 +346,20 @@ internal sealed class CommandDispatcher(InMemoryStore store, CursorRegistry curs
             throw Filter.NotImplemented("find with min, max, returnKey, showRecordId or tailable");
         }
 
-        var results = Scan(db, name).Where(filter);
-        if (sort is not null)
+        // Without a hint, a usable index serves the query as mongod's planner would (README, "LocalMongo"); in index
+        // order the first skip + limit matches are the answer.
+        IEnumerable<BsonDocument> results;
+        if ((cmd.Contains("hint") ? null : FromIndex(db, name, OptionalDocument(cmd, "filter"), sort, limit is > 0 ? (skip ?? 0) + limit : null, out _)) is { } indexed)
         {
-            results = sort.Apply(results);
+            results = indexed;
+        }
+        else
+        {
+            results = Scan(db, name).Where(filter);
+            if (sort is not null)
+            {
+                results = sort.Apply(results);
+            }
         }
 
         results = results.Skip(skip ?? 0);
@@ -585,8 +600,60 @@ internal sealed class CommandDispatcher(InMemoryStore store, CursorRegistry curs
 
         RejectCollation(cmd);
         var batchSize = CursorBatchSize(cmd, required: true);
-        var run = Pipeline.Compile(pipeline);
-        return cursors.Open(db + "." + name.Value, run(Scan(db, name.Value)), batchSize, singleBatch: false);
+        Pipeline.Compile(pipeline); // every stage is validated, whatever serves the first ones
+
+        // A leading $match (and $sort) is served by an index when one fits, as mongod pushes them into the query.
+        if (!cmd.Contains("hint") && pipeline.Count > 0 && pipeline[0] is BsonDocument first && first.GetElement(0) is { Name: "$match", Value: BsonDocument match })
+        {
+            var sort = pipeline.Count > 1 && pipeline[1] is BsonDocument second && second.GetElement(0) is { Name: "$sort", Value: BsonDocument sortSpec }
+                ? SortSpec.Parse(sortSpec)
+                : null;
+            if (FromIndex(db, name.Value, match, sort, take: null, out var sorted) is { } source)
+            {
+                return cursors.Open(db + "." + name.Value, Pipeline.Compile(pipeline, sorted ? 2 : 1)(source), batchSize, singleBatch: false);
+            }
+        }
+
+        return cursors.Open(db + "." + name.Value, Pipeline.Compile(pipeline)(Scan(db, name.Value)), batchSize, singleBatch: false);
+    }
+
+    /// <summary>
+    /// The matches of <paramref name="filter"/> read from an index range, or null when no index fits (then the caller
+    /// scans). They come in index order when that is the sort asked for (<paramref name="sorted"/>; at most
+    /// <paramref name="take"/>), else in natural order and sorted as usual, so the plan never changes an answer.
+    /// Planning and reading happen under one lock: the index cannot change in between.
+    /// </summary>
+    private List<BsonDocument>? FromIndex(string db, string name, BsonDocument? filter, SortSpec? sort, int? take, out bool sorted)
+    {
+        sorted = false;
+        var collection = store.Find(db, name);
+        if (collection is null)
+        {
+            return null;
+        }
+
+        IndexScan? scan;
+        List<(long Record, BsonDocument Document)> found;
+        lock (collection.Sync)
+        {
+            scan = collection.Dropped ? null : IndexPlanner.Plan(collection.Indexes, filter, sort);
+            if (scan is null)
+            {
+                return null;
+            }
+
+            found = Collection.ScanIndex(scan, Filter.Compile(filter), scan.ProvidesSort ? take : null, out var examined);
+            Interlocked.Add(ref _documentsExamined, examined);
+        }
+
+        if (sort is not null && scan.ProvidesSort)
+        {
+            sorted = true;
+            return [.. found.Select(f => f.Document)];
+        }
+
+        var natural = found.OrderBy(f => f.Record).Select(f => f.Document);
+        return sort is null ? [.. natural] : sort.Apply(natural);
     }
 
     private BsonDocument Count(BsonDocument cmd, string db)
@@ -615,6 +682,7 @@ internal sealed class CommandDispatcher(InMemoryStore store, CursorRegistry curs
 
         lock (collection.Sync)
         {
+            Interlocked.Add(ref _documentsExamined, collection.Count);
             return collection.Snapshot();
         }
     }

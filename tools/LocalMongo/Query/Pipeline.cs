@@ -16,7 +16,10 @@ internal static class Pipeline
         "$densify", "$fill", "$setWindowFields", "$redact", "$collStats", "$indexStats", "$documents",
     };
 
-    public static Func<IEnumerable<BsonDocument>, IEnumerable<BsonDocument>> Compile(BsonArray pipeline)
+    public static Func<IEnumerable<BsonDocument>, IEnumerable<BsonDocument>> Compile(BsonArray pipeline) => Compile(pipeline, skip: 0);
+
+    /// <summary>Validates every stage, then runs all but the first <paramref name="skip"/> (which an index scan already did).</summary>
+    public static Func<IEnumerable<BsonDocument>, IEnumerable<BsonDocument>> Compile(BsonArray pipeline, int skip)
     {
         var stages = new List<Func<IEnumerable<BsonDocument>, IEnumerable<BsonDocument>>>();
         foreach (var item in pipeline)
@@ -29,7 +32,8 @@ internal static class Pipeline
             stages.Add(CompileStage(stage.GetElement(0)));
         }
 
-        return input => stages.Aggregate(input, (docs, stage) => stage(docs));
+        var run = stages.Skip(skip).ToList();
+        return input => run.Aggregate(input, (docs, stage) => stage(docs));
     }
 
     private static Func<IEnumerable<BsonDocument>, IEnumerable<BsonDocument>> CompileStage(BsonElement stage)
