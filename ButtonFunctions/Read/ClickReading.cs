@@ -4,10 +4,28 @@ using Microsoft.Extensions.Options;
 
 namespace ButtonFunctions.Read;
 
-/// <summary>What a read request came to: a body to send, a refused parameter, or a store outcome.</summary>
-public sealed record ReadAnswer(ReadOutcome Outcome, object? Body, QueryError? Refused = null, TimeSpan? RetryAfter = null)
+/// <summary>
+/// What a read request came to: a body to send (<see cref="ReadOutcome.Ok"/>), a refused parameter
+/// (<see cref="Refused"/>), or a store outcome that kept the answer from being read.
+/// </summary>
+public sealed record ReadAnswer
 {
-    public static ReadAnswer Invalid(QueryError error) => new(ReadOutcome.Ok, null, error);
+    private ReadAnswer(ReadOutcome outcome, object? body, QueryError? refused, TimeSpan? retryAfter) =>
+        (Outcome, Body, Refused, RetryAfter) = (outcome, body, refused, retryAfter);
+
+    public ReadOutcome Outcome { get; }
+
+    public object? Body { get; }
+
+    public QueryError? Refused { get; }
+
+    public TimeSpan? RetryAfter { get; }
+
+    public static ReadAnswer Ok(object body) => new(ReadOutcome.Ok, body, null, null);
+
+    public static ReadAnswer Invalid(QueryError error) => new(ReadOutcome.Ok, null, error, null);
+
+    public static ReadAnswer NotRead(ReadOutcome outcome, TimeSpan? retryAfter) => new(outcome, null, null, retryAfter);
 }
 
 /// <summary>
@@ -40,8 +58,8 @@ public sealed partial class ClickReading
 
         var result = await _reader.ListAsync(request.Filter, request.After, request.Limit, cancellationToken).ConfigureAwait(false);
         return result.Outcome == ReadOutcome.Ok
-            ? new ReadAnswer(ReadOutcome.Ok, ReadJson.Page(request, result.Value!))
-            : new ReadAnswer(result.Outcome, null, null, result.RetryAfter);
+            ? ReadAnswer.Ok(ReadJson.Page(request, result.Value!))
+            : ReadAnswer.NotRead(result.Outcome, result.RetryAfter);
     }
 
     public async Task<ReadAnswer> SummarizeAsync(string? rawQuery, CancellationToken cancellationToken)
@@ -54,8 +72,8 @@ public sealed partial class ClickReading
 
         var result = await _reader.SummarizeAsync(request, cancellationToken).ConfigureAwait(false);
         return result.Outcome == ReadOutcome.Ok
-            ? new ReadAnswer(ReadOutcome.Ok, ReadJson.Summary(request, result.Value!))
-            : new ReadAnswer(result.Outcome, null, null, result.RetryAfter);
+            ? ReadAnswer.Ok(ReadJson.Summary(request, result.Value!))
+            : ReadAnswer.NotRead(result.Outcome, result.RetryAfter);
     }
 
     [LoggerMessage(EventId = 3310, Level = LogLevel.Warning, Message = "Refused a {Operation} read: parameter {Parameter}: {Detail}")]

@@ -10,6 +10,8 @@ namespace ButtonFunctions.Storage;
 /// </summary>
 internal static class ClickIndexes
 {
+    private const int IndexNotFound = 27;
+
     /// <summary>Every device, newest first: <c>GET /api/clicks</c> without deviceId and the summary's range.</summary>
     public static readonly ClickIndex ByTime = new("occurredAt_1__id_1", ["occurredAt", "_id"]);
 
@@ -55,8 +57,6 @@ internal static class ClickIndexes
             }
         }
     }
-
-    private const int IndexNotFound = 27;
 
     /// <summary>Same fields in the same order with the same directions (1, 1.0 and 1L are the same direction).</summary>
     internal static bool SameKey(BsonDocument a, BsonDocument b) =>

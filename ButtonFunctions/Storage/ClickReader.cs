@@ -71,7 +71,7 @@ internal sealed partial class ClickReader : IClickReader
         return ReadResult.Ok(new ClickSummaryReport(d.Value!.Totals, d.Value.Devices, d.Value.Truncated, s.Value!));
     }
 
-    internal static BsonDocument ListFilter(ClickFilter filter, ClickPosition? after)
+    private static BsonDocument ListFilter(ClickFilter filter, ClickPosition? after)
     {
         var query = new BsonDocument();
         if (filter.DeviceId is { } deviceId)
