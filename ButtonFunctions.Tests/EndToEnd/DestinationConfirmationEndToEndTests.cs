@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using MongoDB.Bson;
 using MongoDB.Driver;
+using ButtonFunctions.Destinations;
 
 namespace ButtonFunctions.Tests.EndToEnd;
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using HealthReport = ButtonFunctions.Functions.HealthReport;
+using ButtonFunctions.Http;
 
 namespace ButtonFunctions.Tests.Functions;
 

@@ -2,6 +2,7 @@ using System.Text;
 using ButtonFunctions.Ingest;
 using ButtonFunctions.Tests.Fixtures;
 using Microsoft.Extensions.Options;
+using ButtonFunctions.Clicks;
 
 namespace ButtonFunctions.Tests.Ingest;
 

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using ButtonSimulator.Cli;
 using ButtonSimulator.Delivery;
 using ButtonSimulator.Payloads;
+using ButtonFunctions.Destinations;
 
 namespace ButtonFunctions.Tests.Simulator;
 

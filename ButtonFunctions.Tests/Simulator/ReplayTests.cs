@@ -6,6 +6,7 @@ using ButtonSimulator.Delivery;
 using ButtonSimulator.ErrorAction;
 using ButtonSimulator.Payloads;
 using Microsoft.AspNetCore.Http;
+using ButtonFunctions.Http;
 
 namespace ButtonFunctions.Tests.Simulator;
 

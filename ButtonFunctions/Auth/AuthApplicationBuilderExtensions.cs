@@ -1,3 +1,4 @@
+using ButtonFunctions.Configuration;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,8 +15,11 @@ public static class AuthApplicationBuilderExtensions
     public static FunctionsApplicationBuilder AddAuth0TokenValidation(this FunctionsApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddOptions<Auth0Options>().BindConfiguration(Auth0Options.SectionName).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<Auth0Options>, Auth0OptionsValidator>();
+        builder.Services.AddOptions<Auth0Options>()
+            .BindConfiguration(Auth0Options.SectionName)
+            .BindList(Auth0Options.SectionName + ":" + nameof(Auth0Options.AllowedClientIds), o => o.AllowedClientIds)
+            .ValidateOnStart();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Auth0Options>, Auth0OptionsValidator>());
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IssuerMetadata>();
         builder.Services.AddSingleton<ValidatedTokenCache>();

@@ -1,11 +1,12 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using ButtonFunctions.Json;
 using Microsoft.AspNetCore.Http;
 
-namespace ButtonFunctions.Ingest;
+namespace ButtonFunctions.Destinations;
 
 /// <summary>
-/// The body AWS IoT POSTs when an HTTP topic rule destination is created (ARCHITECTURE.md §2). It carries
+/// The body AWS IoT POSTs when an HTTP topic rule destination is created (docs/architecture.md, "AWS IoT"). It carries
 /// no bearer token; what makes it safe to act on is the ARN allow-list and the strict enableUrl check.
 /// </summary>
 public sealed partial record DestinationConfirmationRequest(string Arn, string ConfirmationToken, string EnableUrl)
@@ -23,56 +24,44 @@ public sealed partial record DestinationConfirmationRequest(string Arn, string C
     /// <summary>The same command with a placeholder, safe for an HTTP response.</summary>
     public const string ConfirmCommandTemplate = "aws iot confirm-topic-rule-destination --confirmation-token <confirmationToken from the request body>";
 
-    public static bool IsConfirmation(HttpRequest request) =>
-        string.Equals(request.Headers[MessageTypeHeader], MessageType, StringComparison.Ordinal);
+    /// <summary>
+    /// Whether a request is AWS's destination confirmation: a POST with the message-type header. The one definition,
+    /// used both by the auth gate (which lets it through without a token) and by the function (which confirms it).
+    /// </summary>
+    public static bool IsConfirmation(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return HttpMethods.IsPost(request.Method) && string.Equals(request.Headers[MessageTypeHeader], MessageType, StringComparison.Ordinal);
+    }
 
     /// <summary>Reads and validates the body; <paramref name="error"/> says what is wrong when it returns null.</summary>
     public static DestinationConfirmationRequest? Parse(ReadOnlyMemory<byte> body, string? headerArn, out string? error)
     {
-        JsonDocument document;
-        if (!System.Text.Unicode.Utf8.IsValid(body.Span))
+        using var document = JsonBody.Parse(body, maxDepth: 4, out _, out var bodyError);
+        if (document is null)
         {
-            error = "The destination confirmation body is not valid UTF-8.";
+            error = "The destination confirmation body is not usable: " + bodyError;
             return null;
         }
 
-        try
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object)
         {
-            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 4 });
-        }
-        catch (JsonException)
-        {
-            error = "The destination confirmation body is not valid JSON.";
+            error = "The destination confirmation body must be a JSON object.";
             return null;
         }
 
-        using (document)
-        {
-            if (ClickPayloadParser.HasLoneSurrogateEscape(body.Span))
-            {
-                error = "The destination confirmation body holds a \\u escape that is a lone UTF-16 surrogate.";
-                return null;
-            }
-
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                error = "The destination confirmation body must be a JSON object.";
-                return null;
-            }
-
-            var arn = Field(root, "arn", 256);
-            var token = Field(root, "confirmationToken", 4_096);
-            var enableUrl = Field(root, "enableUrl", 4_200);
-            var messageType = Field(root, "messageType", 64);
-            error = arn is null || !ArnPattern().IsMatch(arn) ? "'arn' must be an AWS IoT topic rule destination ARN."
-                : token is null || !TokenPattern().IsMatch(token) ? "'confirmationToken' is missing or malformed."
-                : enableUrl is null ? "'enableUrl' is missing."
-                : messageType != MessageType ? "'messageType' must be DestinationConfirmation."
-                : headerArn is { Length: > 0 } && headerArn != arn ? "The x-amz-rules-engine-destination-arn header and 'arn' disagree."
-                : null;
-            return error is null ? new DestinationConfirmationRequest(arn!, token!, enableUrl!) : null;
-        }
+        var arn = Field(root, "arn", 256);
+        var token = Field(root, "confirmationToken", 4_096);
+        var enableUrl = Field(root, "enableUrl", 4_200);
+        var messageType = Field(root, "messageType", 64);
+        error = arn is null || !ArnPattern().IsMatch(arn) ? "'arn' must be an AWS IoT topic rule destination ARN."
+            : token is null || !TokenPattern().IsMatch(token) ? "'confirmationToken' is missing or malformed."
+            : enableUrl is null ? "'enableUrl' is missing."
+            : messageType != MessageType ? "'messageType' must be DestinationConfirmation."
+            : headerArn is { Length: > 0 } && headerArn != arn ? "The x-amz-rules-engine-destination-arn header and 'arn' disagree."
+            : null;
+        return error is null ? new DestinationConfirmationRequest(arn!, token!, enableUrl!) : null;
     }
 
     private static string? Field(JsonElement root, string name, int maxLength) =>

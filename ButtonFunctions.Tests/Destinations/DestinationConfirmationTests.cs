@@ -1,9 +1,12 @@
+using ButtonFunctions.Tests.Ingest;
 using System.Net;
 using System.Text.Json.Nodes;
 using ButtonFunctions.Ingest;
 using ButtonFunctions.Tests.Fixtures;
+using ButtonFunctions.Destinations;
+using ButtonFunctions.Http;
 
-namespace ButtonFunctions.Tests.Ingest;
+namespace ButtonFunctions.Tests.Destinations;
 
 public sealed class DestinationConfirmationTests
 {
@@ -153,7 +156,7 @@ public sealed class DestinationConfirmationTests
         var answer = await harness.PostAsync(body, headers: headers);
 
         Assert.Equal(400, answer.Status);
-        Assert.Equal(IngestProblems.InvalidDestinationConfirmation, answer.Json.GetProperty("type").GetString());
+        Assert.Equal(ProblemTypes.InvalidDestinationConfirmation, answer.Json.GetProperty("type").GetString());
         Assert.Empty(harness.Handler.Requested);
     }
 
@@ -177,7 +180,7 @@ public sealed class DestinationConfirmationTests
         var answer = await harness.PostAsync(Body());
 
         Assert.Equal(400, answer.Status);
-        Assert.Equal(IngestProblems.InvalidClicks, answer.Json.GetProperty("type").GetString());
+        Assert.Equal(ProblemTypes.InvalidClicks, answer.Json.GetProperty("type").GetString());
         Assert.Empty(harness.Handler.Requested);
     }
 }

@@ -1,9 +1,8 @@
 using System.Text.RegularExpressions;
-using ButtonFunctions.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace ButtonFunctions.Ingest;
+namespace ButtonFunctions.Destinations;
 
 /// <summary>What became of a destination confirmation request.</summary>
 /// <param name="Outcome">confirmed, not-followed or failed.</param>

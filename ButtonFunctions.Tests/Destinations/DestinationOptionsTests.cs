@@ -1,9 +1,9 @@
-using ButtonFunctions.Ingest;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using ButtonFunctions.Destinations;
 
-namespace ButtonFunctions.Tests.Ingest;
+namespace ButtonFunctions.Tests.Destinations;
 
 public sealed class DestinationOptionsTests
 {
@@ -14,7 +14,7 @@ public sealed class DestinationOptionsTests
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration);
-        services.AddClickIngestion();
+        services.AddDestinationConfirmation();
         return services.BuildServiceProvider().GetRequiredService<IOptions<DestinationOptions>>().Value;
     }
 
