@@ -9,6 +9,7 @@ using ButtonFunctions.Http;
 namespace ButtonFunctions.Tests.Auth;
 
 /// <summary>The auth rules, in process: the same decisions the middleware writes as 401/403.</summary>
+[Trait("Category", "Unit")]
 public sealed class AccessGateTests(TestIssuer issuer, ITestOutputHelper output) : IClassFixture<TestIssuer>, IDisposable
 {
     private readonly AuthPipeline _pipeline = issuer.Pipeline();

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace ButtonFunctions.Tests.Auth;
 
+[Trait("Category", "Unit")]
 public sealed class Auth0OptionsTests
 {
     private static readonly Auth0OptionsValidator Validator = new();

@@ -5,6 +5,7 @@ using ButtonFunctions.Tests.Simulator;
 namespace ButtonFunctions.Tests.Aws;
 
 /// <summary>What aws/template.yaml promises: the rule's SQL, header, batching and error action, and least privilege.</summary>
+[Trait("Category", "Unit")]
 public sealed class TemplateTests
 {
     private static readonly JsonObject Template = CloudFormationYaml.Load(RepoFiles.Find("aws/template.yaml"));

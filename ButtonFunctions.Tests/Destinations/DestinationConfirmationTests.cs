@@ -8,6 +8,7 @@ using ButtonFunctions.Http;
 
 namespace ButtonFunctions.Tests.Destinations;
 
+[Trait("Category", "Unit")]
 public sealed class DestinationConfirmationTests
 {
     private const string Arn = "arn:aws:iot:us-east-1:123456789012:ruledestination/http/7a280e6b-5b4b-4f2e-9c0d-3f6c5e1d2a10";

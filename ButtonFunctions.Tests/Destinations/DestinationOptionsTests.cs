@@ -5,6 +5,7 @@ using ButtonFunctions.Destinations;
 
 namespace ButtonFunctions.Tests.Destinations;
 
+[Trait("Category", "Unit")]
 public sealed class DestinationOptionsTests
 {
     private const string Arn1 = "arn:aws:iot:us-east-1:123456789012:ruledestination/http/a1";

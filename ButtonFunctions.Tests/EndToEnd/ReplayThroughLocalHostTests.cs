@@ -9,7 +9,8 @@ using MongoDB.Driver;
 namespace ButtonFunctions.Tests.EndToEnd;
 
 /// <summary>The simulator's error-action records replayed through the real function under LocalHost.</summary>
-public sealed class ReplayThroughLocalHostTests(AppFixture fixture) : IClassFixture<AppFixture>, IDisposable
+[Collection(SharedApp.Name)]
+public sealed class ReplayThroughLocalHostTests(SharedAppFixture fixture) : IDisposable
 {
     private readonly string _errors = Directory.CreateTempSubdirectory("e2e-errors-").FullName;
     private readonly HttpClient _http = new() { Timeout = Timeout.InfiniteTimeSpan };

@@ -6,7 +6,8 @@ using MongoDB.Driver;
 namespace ButtonFunctions.Tests.EndToEnd;
 
 /// <summary>The simulator's command line, as a user runs it, against the real app under LocalHost.</summary>
-public sealed partial class SimulatorCommandLineTests(AppFixture fixture) : IClassFixture<AppFixture>
+[Collection(SharedApp.Name)]
+public sealed partial class SimulatorCommandLineTests(SharedAppFixture fixture)
 {
     private string[] Connection() =>
     [

@@ -8,6 +8,7 @@ using ButtonFunctions.Http;
 
 namespace ButtonFunctions.Tests.Functions;
 
+[Trait("Category", "Unit")]
 public sealed class HealthTests
 {
     private static Health CreateHealth(params (string Name, HealthCheckResult Result)[] checks)

@@ -6,6 +6,7 @@ using ButtonFunctions.Clicks;
 
 namespace ButtonFunctions.Tests.Ingest;
 
+[Trait("Category", "Unit")]
 public sealed class ClickPayloadParserTests
 {
     private static readonly DateTimeOffset Arrival = new(2026, 11, 25, 18, 0, 5, TimeSpan.Zero);

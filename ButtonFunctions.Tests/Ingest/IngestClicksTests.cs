@@ -8,6 +8,7 @@ using ButtonFunctions.Http;
 
 namespace ButtonFunctions.Tests.Ingest;
 
+[Trait("Category", "Unit")]
 public sealed class IngestClicksTests
 {
     private const int AwsMaxRetriedResponseBytes = 16_384;

@@ -7,6 +7,7 @@ using ButtonFunctions.Destinations;
 
 namespace ButtonFunctions.Tests.Simulator;
 
+[Trait("Category", "Unit")]
 public sealed class ConfirmationAndPayloadTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using ButtonSimulator.Payloads;
 
 namespace ButtonFunctions.Tests.Simulator;
 
+[Trait("Category", "Unit")]
 public sealed class LoadRunnerTests
 {
     [Fact]

@@ -10,6 +10,7 @@ using ButtonFunctions.Http;
 
 namespace ButtonFunctions.Tests.Simulator;
 
+[Trait("Category", "Unit")]
 public sealed class ReplayTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("replay-").FullName;

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace ButtonFunctions.Tests.Simulator;
 
+[Trait("Category", "Unit")]
 public sealed class RetryPolicyTests
 {
     private static Func<HttpContext, RecordedRequest, Task> Status(int status) => (context, _) =>

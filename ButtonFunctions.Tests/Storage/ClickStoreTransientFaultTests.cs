@@ -15,6 +15,7 @@ namespace ButtonFunctions.Tests.Storage;
 /// Driver exceptions that no wire-protocol server can provoke on demand (they arise inside the driver's
 /// connection pool under concurrent load), injected through a stand-in <see cref="IMongoClient"/>.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class ClickStoreTransientFaultTests
 {
     private static readonly DateTimeOffset At = new(2026, 11, 25, 18, 0, 0, TimeSpan.Zero);
