@@ -52,6 +52,8 @@ public sealed class DestinationConfirmationTests
 
         Assert.Equal(200, answer.Status);
         Assert.Equal(DestinationConfirmer.Confirmed, answer.Json.GetProperty("status").GetString());
+        // Confirmed is not enabled: AWS keeps the destination DISABLED until this step.
+        Assert.Equal($"aws iot update-topic-rule-destination --arn {Arn} --status ENABLED", answer.Json.GetProperty("command").GetString());
         Assert.Equal(new Uri(AwsEnableUrl), Assert.Single(harness.Handler.Requested));
         var attempt = Assert.Single(harness.Destinations.Attempts);
         Assert.Equal((Arn, "iot.us-east-1.amazonaws.com", "confirmed", (int?)200), (attempt.Arn, attempt.EnableUrlHost, attempt.Outcome, attempt.Status));
@@ -81,6 +83,7 @@ public sealed class DestinationConfirmationTests
         Assert.Equal(200, answer.Status);
         Assert.Equal(DestinationConfirmer.NotFollowed, answer.Json.GetProperty("status").GetString());
         Assert.StartsWith("aws iot confirm-topic-rule-destination --confirmation-token", answer.Json.GetProperty("command").GetString(), StringComparison.Ordinal);
+        Assert.EndsWith($" && aws iot update-topic-rule-destination --arn {Arn} --status ENABLED", answer.Json.GetProperty("command").GetString(), StringComparison.Ordinal);
         Assert.DoesNotContain(Token, answer.Text, StringComparison.Ordinal);
         Assert.Empty(harness.Handler.Requested);
         Assert.Equal("not-followed", Assert.Single(harness.Destinations.Attempts).Outcome);

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using ButtonFunctions.Tests.LocalHost;
+using ButtonFunctions.Tests.Support;
 using ButtonSimulator.Delivery;
 using ButtonSimulator.Load;
 using ButtonSimulator.Payloads;

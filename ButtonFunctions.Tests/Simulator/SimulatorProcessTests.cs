@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using ButtonFunctions.Tests.LocalHost;
+using ButtonFunctions.Tests.Support;
 using ButtonSimulator.ErrorAction;
 using Microsoft.AspNetCore.Http;
 

@@ -25,6 +25,13 @@ public sealed partial record DestinationConfirmationRequest(string Arn, string C
     public const string ConfirmCommandTemplate = "aws iot confirm-topic-rule-destination --confirmation-token <confirmationToken from the request body>";
 
     /// <summary>
+    /// The step after confirming: AWS leaves a confirmed destination DISABLED until it is enabled, and only then
+    /// does any rule deliver through it (docs/architecture.md, "AWS IoT"). The stack's token refresher does it
+    /// on its next run when KeepDestinationEnabled is true.
+    /// </summary>
+    public string EnableCommand => "aws iot update-topic-rule-destination --arn " + Arn + " --status ENABLED";
+
+    /// <summary>
     /// Whether a request is AWS's destination confirmation: a POST with the message-type header. The one definition,
     /// used both by the auth gate (which lets it through without a token) and by the function (which confirms it).
     /// </summary>

@@ -1,7 +1,7 @@
 namespace ButtonSimulator.Delivery;
 
 /// <summary>
-/// The AWS IoT HTTP action's retry rules (ARCHITECTURE §2): at most 2 retries (3 tries), only after
+/// The AWS IoT HTTP action's retry rules (docs/architecture.md, "AWS IoT"): at most 2 retries (3 tries), only after
 /// HTTP 429, 500–599 or a timeout; any other status, a response over 16 KiB or a closed connection is final.
 /// </summary>
 internal sealed record AwsRetryPolicy

@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 
 namespace ButtonSimulator.Payloads;
 
-/// <summary>The device message shapes the function accepts (ARCHITECTURE §2).</summary>
+/// <summary>The device message shapes the function accepts (docs/architecture.md, "AWS IoT").</summary>
 internal enum ButtonShape
 {
     /// <summary>Classic AWS IoT Button: {serialNumber, batteryVoltage, clickType}.</summary>
