@@ -6,10 +6,10 @@ public enum ReadOutcome
     /// <summary>The answer is in <see cref="ReadResult{T}.Value"/>.</summary>
     Ok,
 
-    /// <summary>Rate limited beyond the retry budget; try again after <see cref="ReadResult{T}.RetryAfter"/>.</summary>
+    /// <summary>Rate limited beyond the retry budget; try again (after <see cref="ReadResult{T}.RetryAfter"/>, the store's hint).</summary>
     Throttled,
 
-    /// <summary>Store unreachable or too slow; try again after <see cref="ReadResult{T}.RetryAfter"/>.</summary>
+    /// <summary>Store unreachable or too slow; try again.</summary>
     Unavailable,
 
     /// <summary>The store refused the query for a reason retrying will not fix (see the log).</summary>

@@ -1,6 +1,6 @@
-using System.Globalization;
 using System.Text.Json;
 using ButtonFunctions.Clicks;
+using ButtonFunctions.Http;
 using ButtonFunctions.Read;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -12,11 +12,13 @@ internal static class ReadResponses
 {
     public static IActionResult ToHttp(HttpRequest request, ReadAnswer answer)
     {
-        var headers = request.HttpContext.Response.Headers;
-        headers.CacheControl = "no-store";
+        var response = request.HttpContext.Response;
+        response.Headers.CacheControl = "no-store";
         if (answer.Refused is { } refused)
         {
-            return Problem(ReadProblems.InvalidQueryProblem(refused));
+            var problem = Problems.Create(StatusCodes.Status400BadRequest, ProblemTypes.InvalidQuery, "Invalid query", refused.Detail);
+            problem.Extensions["parameter"] = refused.Parameter;
+            return Problems.Result(problem);
         }
 
         switch (answer.Outcome)
@@ -29,41 +31,16 @@ internal static class ReadResponses
                     Content = JsonSerializer.Serialize(answer.Body, answer.Body!.GetType(), ReadJson.Options),
                 };
             case ReadOutcome.Throttled:
-                SetRetryAfter(headers, answer.RetryAfter);
-                return Problem(new ProblemDetails
-                {
-                    Status = StatusCodes.Status429TooManyRequests,
-                    Type = ReadProblems.StoreThrottled,
-                    Title = "Store throttled",
-                    Detail = "The store is rate limiting; retry after the Retry-After delay.",
-                });
+                RetryAfter.Set(response, answer.RetryAfter ?? RetryAfter.StoreThrottled);
+                return Problems.Result(Problems.Create(StatusCodes.Status429TooManyRequests, ProblemTypes.StoreThrottled, "Store throttled",
+                    "The store is rate limiting; retry after the Retry-After delay."));
             case ReadOutcome.Unavailable:
-                SetRetryAfter(headers, answer.RetryAfter);
-                return Problem(new ProblemDetails
-                {
-                    Status = StatusCodes.Status503ServiceUnavailable,
-                    Type = ReadProblems.StoreUnavailable,
-                    Title = "Store unavailable",
-                    Detail = "The store could not be reached in time; retry after the Retry-After delay.",
-                });
+                RetryAfter.Set(response, RetryAfter.StoreUnavailable);
+                return Problems.Result(Problems.Create(StatusCodes.Status503ServiceUnavailable, ProblemTypes.StoreUnavailable, "Store unavailable",
+                    "The store could not be reached in time; retry after the Retry-After delay."));
             default:
-                return Problem(new ProblemDetails
-                {
-                    Status = StatusCodes.Status500InternalServerError,
-                    Type = ReadProblems.StoreError,
-                    Title = "Store error",
-                    Detail = "The store refused the query; see the function's log.",
-                });
+                return Problems.Result(Problems.Create(StatusCodes.Status500InternalServerError, ProblemTypes.StoreError, "Store error",
+                    "The store refused the query; see the function's log."));
         }
-    }
-
-    private static void SetRetryAfter(IHeaderDictionary headers, TimeSpan? retryAfter) =>
-        headers.RetryAfter = Math.Max(1, (int)Math.Ceiling((retryAfter ?? TimeSpan.FromSeconds(1)).TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-
-    private static ObjectResult Problem(ProblemDetails problem)
-    {
-        var result = new ObjectResult(problem) { StatusCode = problem.Status };
-        result.ContentTypes.Add("application/problem+json");
-        return result;
     }
 }

@@ -1,12 +1,10 @@
-using ButtonFunctions.Read;
-using ButtonFunctions.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
-// In the DI namespace by convention, so the composition root needs no extra using.
-namespace Microsoft.Extensions.DependencyInjection;
+namespace ButtonFunctions.Read;
 
-/// <summary>Registers the read API: battery thresholds (validated at start-up), the read use cases and the click store.</summary>
+/// <summary>Registers the read API: battery thresholds (validated at start-up) and the read use cases (the reader comes with the click storage).</summary>
 public static class ReadServiceCollectionExtensions
 {
     public static IServiceCollection AddClickReading(this IServiceCollection services)
@@ -15,7 +13,6 @@ public static class ReadServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BatteryOptions>, BatteryOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ClickReading>();
-        services.AddClickStorage();
         return services;
     }
 }

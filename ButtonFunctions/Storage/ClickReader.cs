@@ -325,19 +325,19 @@ internal sealed partial class ClickReader : IClickReader
         }
     }
 
+    /// <summary>Throttled, with the wait the store asked for last (or the backoff) as the advice to the caller.</summary>
     private ReadResult<T> Throttled<T>(string operation, int attempts, TimeSpan delay)
         where T : class
     {
-        var retryAfter = TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(delay.TotalSeconds)));
-        LogThrottled(_logger, operation, attempts, retryAfter.TotalSeconds);
-        return new ReadResult<T>(ReadOutcome.Throttled, null, retryAfter);
+        LogThrottled(_logger, operation, attempts, delay.TotalMilliseconds);
+        return new ReadResult<T>(ReadOutcome.Throttled, null, delay);
     }
 
     private ReadResult<T> Unavailable<T>(string operation, int attempts)
         where T : class
     {
-        LogUnavailable(_logger, operation, attempts, ClickStore.UnavailableRetryAfter.TotalSeconds);
-        return new ReadResult<T>(ReadOutcome.Unavailable, null, ClickStore.UnavailableRetryAfter);
+        LogUnavailable(_logger, operation, attempts);
+        return new ReadResult<T>(ReadOutcome.Unavailable, null);
     }
 
     private sealed record DeviceFigures(SummaryTotals Totals, List<DeviceSummary> Devices, bool Truncated);
@@ -345,14 +345,14 @@ internal sealed partial class ClickReader : IClickReader
     [LoggerMessage(EventId = 3300, Level = LogLevel.Information, Message = "Store throttled the {Operation} read: retrying after attempt {Attempt} in {DelayMs} ms")]
     private static partial void LogRetrying(ILogger logger, string operation, int attempt, double delayMs);
 
-    [LoggerMessage(EventId = 3301, Level = LogLevel.Warning, Message = "Store kept throttling the {Operation} read: gave up after {Attempts} attempts; Retry-After {RetryAfterSeconds} s")]
-    private static partial void LogThrottled(ILogger logger, string operation, int attempts, double retryAfterSeconds);
+    [LoggerMessage(EventId = 3301, Level = LogLevel.Warning, Message = "Store kept throttling the {Operation} read: gave up after {Attempts} attempts; it asked to wait {DelayMs} ms")]
+    private static partial void LogThrottled(ILogger logger, string operation, int attempts, double delayMs);
 
     [LoggerMessage(EventId = 3302, Level = LogLevel.Warning, Message = "Store connection fault ({Fault}) during the {Operation} read")]
     private static partial void LogConnectionFault(ILogger logger, string operation, string fault);
 
-    [LoggerMessage(EventId = 3303, Level = LogLevel.Warning, Message = "Store unavailable for the {Operation} read after {Attempts} attempts; Retry-After {RetryAfterSeconds} s")]
-    private static partial void LogUnavailable(ILogger logger, string operation, int attempts, double retryAfterSeconds);
+    [LoggerMessage(EventId = 3303, Level = LogLevel.Warning, Message = "Store unavailable for the {Operation} read after {Attempts} attempts")]
+    private static partial void LogUnavailable(ILogger logger, string operation, int attempts);
 
     [LoggerMessage(EventId = 3304, Level = LogLevel.Error, Message = "Store refused the {Operation} read")]
     private static partial void LogStoreError(ILogger logger, Exception exception, string operation);

@@ -16,6 +16,15 @@ var configuration = new Option<string?>("--configuration", "-c")
 {
     Description = "Build configuration of the function app to run (default: the one LocalHost was built with).",
 };
+var credentialsDirectory = new Option<string?>("--credentials-dir")
+{
+    Description = "Where to write the local client credentials for the simulator (default: .localhost/ of this repository).",
+};
+var issuerPort = new Option<int>("--issuer-port")
+{
+    Description = "Port of the local token issuer on 127.0.0.1 when one is started (0 = any free port; 5055 falls back to any free port when taken).",
+    DefaultValueFactory = _ => LocalStandIns.DefaultIssuerPort,
+};
 var logLevel = new Option<LogLevel>("--log-level")
 {
     Description = "Minimum level of LocalHost's and the worker's log lines.",
@@ -24,7 +33,7 @@ var logLevel = new Option<LogLevel>("--log-level")
 
 var root = new RootCommand("LocalHost: a local stand-in for the Azure Functions host that runs the real worker.")
 {
-    port, appDirectory, configuration, logLevel,
+    port, appDirectory, configuration, credentialsDirectory, issuerPort, logLevel,
 };
 root.SetAction(async (parse, ct) =>
 {
@@ -44,11 +53,18 @@ root.SetAction(async (parse, ct) =>
         Port = parse.GetValue(port),
     };
 
+    // Before anything is started or written: a second LocalHost on a busy port must not disturb the first.
+    if (options.Port != 0 && !LoopbackPort.IsFree(options.Port))
+    {
+        await Console.Error.WriteLineAsync(LoopbackPort.InUseMessage(options.Port));
+        return 1;
+    }
+
     // Local stand-ins for whatever the configuration leaves unset (MongoDB, Auth0).
     LocalStandIns standIns;
     try
     {
-        standIns = await LocalStandIns.StartAsync(options, loggerFactory, Console.Out, ct);
+        standIns = await LocalStandIns.StartAsync(options, parse.GetValue(issuerPort), loggerFactory, Console.Out, ct);
     }
     catch (IOException ex)
     {
@@ -67,6 +83,12 @@ root.SetAction(async (parse, ct) =>
     {
         return 130;
     }
+    catch (IOException ex) when (LoopbackPort.IsAddressInUse(ex))
+    {
+        // Taken between the check above and the bind (or by another address family on the same port).
+        await Console.Error.WriteLineAsync(LoopbackPort.InUseMessage(options.Port));
+        return 1;
+    }
     catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or IOException or LocalHost.Worker.WorkerUnavailableException)
     {
         await Console.Error.WriteLineAsync($"LocalHost could not start: {ex.Message}");
@@ -76,12 +98,15 @@ root.SetAction(async (parse, ct) =>
     await using (host)
     {
         var baseUrl = host.BaseAddress.AbsoluteUri.TrimEnd('/');
+        standIns.WriteCredentials(host.BaseAddress, parse.GetValue(credentialsDirectory) ?? Path.Combine(FunctionsLocalHostOptions.FindRepositoryRoot(), ".localhost"));
         Console.WriteLine($"LocalHost ready: {baseUrl} (worker pid {host.WorkerProcessId})");
         foreach (var function in host.Functions.Where(f => f.IsHttpTrigger))
         {
             var methods = function.Methods.Count == 0 ? "ANY" : string.Join(",", function.Methods);
             Console.WriteLine($"  {function.Name}: {methods} {baseUrl}/{function.RouteTemplate}");
         }
+
+        await standIns.PrintClientAsync(Console.Out);
 
         try
         {

@@ -1,10 +1,11 @@
-using ButtonFunctions.Ingest;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using ButtonFunctions.Destinations;
 
-namespace ButtonFunctions.Tests.Ingest;
+namespace ButtonFunctions.Tests.Destinations;
 
+[Trait("Category", "Unit")]
 public sealed class DestinationOptionsTests
 {
     private const string Arn1 = "arn:aws:iot:us-east-1:123456789012:ruledestination/http/a1";
@@ -14,7 +15,7 @@ public sealed class DestinationOptionsTests
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration);
-        services.AddClickIngestion();
+        services.AddDestinationConfirmation();
         return services.BuildServiceProvider().GetRequiredService<IOptions<DestinationOptions>>().Value;
     }
 
@@ -45,6 +46,27 @@ public sealed class DestinationOptionsTests
 
         Assert.Contains(error.Failures, f => f.StartsWith("Destinations:AllowedArns", StringComparison.Ordinal));
         Assert.Contains(error.Failures, f => f.StartsWith("Destinations:AllowedEnableUrlPrefixes", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_comma_separated_value_the_template_deploys_passes_the_apps_validation()
+    {
+        var options = Bind(new() { ["Destinations:AllowedArns"] = Infra.BicepTemplateFixture.DestinationArns });
+
+        Assert.Equal(2, options.AllowedArns.Count);
+    }
+
+    [Fact]
+    public void A_placeholder_arn_is_refused_at_start_up_naming_the_key_and_the_expected_shape()
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => Bind(new()
+        {
+            ["Destinations:AllowedArns"] = "arn:aws:iot:eu-west-1:123456789012:ruledestination/http/<uuid>",
+        }));
+
+        var failure = Assert.Single(error.Failures);
+        Assert.StartsWith("Destinations:AllowedArns", failure, StringComparison.Ordinal);
+        Assert.Contains("arn:aws:iot:<region>:<account>:ruledestination/http/<id>", failure, StringComparison.Ordinal);
     }
 
     [Fact]
