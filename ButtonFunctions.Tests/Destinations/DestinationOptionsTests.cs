@@ -49,6 +49,27 @@ public sealed class DestinationOptionsTests
     }
 
     [Fact]
+    public void The_comma_separated_value_the_template_deploys_passes_the_apps_validation()
+    {
+        var options = Bind(new() { ["Destinations:AllowedArns"] = Infra.BicepTemplateFixture.DestinationArns });
+
+        Assert.Equal(2, options.AllowedArns.Count);
+    }
+
+    [Fact]
+    public void A_placeholder_arn_is_refused_at_start_up_naming_the_key_and_the_expected_shape()
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => Bind(new()
+        {
+            ["Destinations:AllowedArns"] = "arn:aws:iot:eu-west-1:123456789012:ruledestination/http/<uuid>",
+        }));
+
+        var failure = Assert.Single(error.Failures);
+        Assert.StartsWith("Destinations:AllowedArns", failure, StringComparison.Ordinal);
+        Assert.Contains("arn:aws:iot:<region>:<account>:ruledestination/http/<id>", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_loopback_test_prefix_passes_validation()
     {
         var options = Bind(new() { ["Destinations:AllowedEnableUrlPrefixes"] = "http://127.0.0.1:5999/confirmdestination/" });

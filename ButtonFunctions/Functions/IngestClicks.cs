@@ -79,9 +79,7 @@ public sealed partial class IngestClicks(
             result.Outcome,
             confirmation.Arn,
             result.Detail,
-            result.Outcome == DestinationConfirmer.Confirmed
-                ? confirmation.EnableCommand
-                : DestinationConfirmationRequest.ConfirmCommandTemplate + " && " + confirmation.EnableCommand));
+            result.Outcome == DestinationConfirmer.Confirmed ? confirmation.EnableCommand : DestinationConfirmationRequest.ConfirmCommandTemplate));
     }
 
     private static IActionResult Answer(IngestResult.Refused refused)
@@ -202,6 +200,6 @@ public sealed record IngestReceipt(int Stored, int Duplicates, IReadOnlyList<str
 
 /// <summary>Body of the 200 answer to a destination confirmation.</summary>
 /// <param name="Status">confirmed, not-followed or failed.</param>
-/// <param name="Command">The AWS CLI step(s) still to run: enabling the destination, preceded by confirming it when that
-/// was not done (token placeholder; the log has the token).</param>
+/// <param name="Command">The AWS CLI step still to run: when confirmed, enabling it (a confirmed destination stays DISABLED
+/// until then); otherwise confirming it (token placeholder; the log has the token and the enable step).</param>
 public sealed record DestinationConfirmationReceipt(string Status, string Arn, string Detail, string? Command);
