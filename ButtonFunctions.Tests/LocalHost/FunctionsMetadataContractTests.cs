@@ -15,6 +15,7 @@ public sealed class FunctionsMetadataContractTests
         // name,    trigger type,  methods,  route,    auth level
         { "Health", "httpTrigger", ["get"], "api/health", "Anonymous" },
         { "IngestClicks", "httpTrigger", ["post"], "api/clicks", "Anonymous" },
+        { "Dashboard", "httpTrigger", ["get"], "dashboard/{*path}", "Anonymous" },
     };
 
     private static readonly Lazy<JsonElement[]> Functions = new(() =>

@@ -18,6 +18,9 @@ internal sealed class LocalStandIns : IAsyncDisposable
     private const int PreferredIssuerPort = 5055;
     private const string LocalAudience = "https://buttonfunctions.local/api";
 
+    /// <summary>The dashboard's Single Page Application at the local issuer (public client: no secret).</summary>
+    public const string DashboardClientId = "local-dashboard";
+
     private LocalMongoServer? _mongo;
     private LocalIssuerServer? _issuer;
     private string? _credentialsPath;
@@ -70,6 +73,7 @@ internal sealed class LocalStandIns : IAsyncDisposable
         var authority = _issuer.Authority.AbsoluteUri;
         options.Settings["Auth0__Authority"] = authority;
         options.Settings["Auth0__Audience"] = audience;
+        options.Settings["Dashboard__ClientId"] = DashboardClientId;
 
         _credentialsPath = WriteCredentials(authority, audience, clientId, clientSecret, options.Port);
         await console.WriteLineAsync($"LocalIssuer (Auth0 stand-in): {authority}  audience {audience}");
@@ -77,6 +81,23 @@ internal sealed class LocalStandIns : IAsyncDisposable
         await console.WriteLineAsync("  get a token:");
         await console.WriteLineAsync(
             $"  curl -s {authority}oauth/token -H 'content-type: application/json' -d '{{\"grant_type\":\"client_credentials\",\"client_id\":\"{clientId}\",\"client_secret\":\"{clientSecret}\",\"audience\":\"{audience}\"}}'");
+    }
+
+    /// <summary>
+    /// Lets the dashboard served at <paramref name="baseAddress"/> sign in at the local issuer: its callback, logout
+    /// URL and web origin, for 127.0.0.1 and localhost. Called once the host's port is known; no-op with a real Auth0.
+    /// </summary>
+    public void RegisterDashboard(Uri baseAddress)
+    {
+        if (_issuer is null)
+        {
+            return;
+        }
+
+        var urls = new[] { baseAddress, new UriBuilder(baseAddress) { Host = "localhost" }.Uri }
+            .Select(b => new Uri(b, "dashboard/").AbsoluteUri).ToArray();
+        var origins = urls.Select(u => new Uri(u).GetLeftPart(UriPartial.Authority)).ToArray();
+        _issuer.RegisterSpaClient(new LocalIssuerSpaClient(DashboardClientId, urls, urls, origins, ["read:clicks"]));
     }
 
     private static bool IsLoopbackPortFree(int port)
