@@ -355,7 +355,8 @@ class Dashboard {
     ].filter((part) => part !== '').join(' ');
     ui.timelineEmpty.hidden = this.clicks.length > 0;
     ui.timelineEmpty.textContent =
-      `No clicks ${scope} between ${formatFull(range.from)} and ${range.to === undefined ? 'now' : formatFull(range.to)}. ` +
+      ['No clicks', scope, `between ${formatFull(range.from)} and ${range.to === undefined ? 'now' : formatFull(range.to)}.`]
+        .filter((part) => part !== '').join(' ') + ' ' +
       (range.live ? 'A button press shows up here within seconds. ' : '') +
       (hasFilters(this.filters) ? 'Widen the time range or clear the filters to see more.' : 'Try a wider time range.');
     ui.older.hidden = this.cursor === null;
