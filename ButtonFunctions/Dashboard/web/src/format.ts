@@ -27,7 +27,7 @@ export function formatAgo(iso: string, now = Date.now()): string {
   return relative.format(value, 'year');
 }
 
-export function formatBattery(battery: { millivolts?: number; remainingLife?: number }): string {
+export function formatBattery(battery: { millivolts?: number | undefined; remainingLife?: number | undefined }): string {
   const parts: string[] = [];
   if (battery.millivolts !== undefined) parts.push(`${count.format(battery.millivolts)} mV`);
   if (battery.remainingLife !== undefined) parts.push(`${count.format(battery.remainingLife)} % life left`);

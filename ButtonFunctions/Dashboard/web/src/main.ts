@@ -340,7 +340,7 @@ class Dashboard {
         if (click.batteryMillivolts !== undefined || click.remainingLife !== undefined) {
           const battery = document.createElement('span');
           battery.className = 'battery';
-          battery.textContent = formatBattery(click);
+          battery.textContent = formatBattery({ millivolts: click.batteryMillivolts, remainingLife: click.remainingLife });
           item.append(battery);
         }
 
@@ -420,14 +420,15 @@ class Dashboard {
         }
 
         if (d.battery !== null) battery.title = `Reading of ${formatFull(d.battery.at)}`;
+        // What matters most first, so a phone shows it without scrolling the table.
         row.append(
           name,
+          seen,
+          battery,
+          cell(formatCount(d.total), 'num'),
           cell(formatCount(d.byType.SINGLE), 'num'),
           cell(formatCount(d.byType.DOUBLE), 'num'),
           cell(formatCount(d.byType.LONG), 'num'),
-          cell(formatCount(d.total), 'num'),
-          seen,
-          battery,
         );
         return row;
       }),
