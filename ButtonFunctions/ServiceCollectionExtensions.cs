@@ -13,6 +13,7 @@ public static class ButtonFunctionsApplicationBuilderExtensions
         builder.Services.AddProblemDetails();
         builder.AddAuth0TokenValidation();
         builder.Services.AddClickIngestion();
+        builder.Services.AddClickReading();
         builder.Services.AddReadinessChecks();
         return builder;
     }

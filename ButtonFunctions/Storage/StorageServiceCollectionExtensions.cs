@@ -1,3 +1,4 @@
+using ButtonFunctions.Clicks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -10,7 +11,7 @@ public static class StorageServiceCollectionExtensions
 {
     /// <summary>
     /// <see cref="MongoOptions"/> (validated at start-up), one singleton <see cref="IMongoClient"/>,
-    /// <see cref="IClickStore"/>, <see cref="IDestinationStore"/>, and the background index initializer.
+    /// <see cref="IClickStore"/>, <see cref="IClickReader"/>, <see cref="IDestinationStore"/>, and the background index initializer.
     /// </summary>
     public static IServiceCollection AddClickStorage(this IServiceCollection services)
     {
@@ -20,6 +21,7 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<IMongoClient>(sp => new MongoClient(CreateClientSettings(sp.GetRequiredService<IOptions<MongoOptions>>().Value)));
         services.TryAddSingleton<ClickStore>();
         services.TryAddSingleton<IClickStore>(sp => sp.GetRequiredService<ClickStore>());
+        services.TryAddSingleton<IClickReader, ClickReader>();
         services.TryAddSingleton<IDestinationStore, DestinationStore>();
         services.AddHostedService<ClickStoreInitializer>();
         return services;
