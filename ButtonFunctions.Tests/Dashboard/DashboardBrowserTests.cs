@@ -75,6 +75,13 @@ public sealed class BrowserFixture : AppFixture, IAsyncLifetime
     public static object Mqtt(string device, string type, DateTimeOffset at) =>
         new { deviceId = device, clickType = type, timestamp = at.ToString("O"), traceId = Guid.NewGuid().ToString() };
 
+    public static object OneClick(string device, string type, double remainingLife, DateTimeOffset at) =>
+        new
+        {
+            deviceEvent = new { buttonClicked = new { clickType = type, reportedTime = at.ToString("O") } },
+            deviceInfo = new { type = "button", deviceId = device, remainingLife, attributes = new { } },
+        };
+
     public static object Classic(string serial, string type, int millivolts, DateTimeOffset at) =>
         new { serialNumber = serial, clickType = type, batteryVoltage = $"{millivolts}mV", receivedAtMs = at.ToUnixTimeMilliseconds(), traceId = Guid.NewGuid().ToString() };
 
@@ -147,11 +154,10 @@ public sealed class DashboardBrowserTests(BrowserFixture app) : IClassFixture<Br
         await page.GetByLabel("User name").FillAsync("ada");
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
 
-        await page.WaitForURLAsync(app.DashboardUrl.AbsoluteUri);
-        await Expect(page.Locator("#user")).ToHaveTextAsync("ada");
+        await Expect(page.Locator("#user")).ToHaveTextAsync("ada", new() { Timeout = (float)Wait.TotalMilliseconds });
         var timeline = page.Locator("#timeline > li");
         await Expect(timeline).ToHaveCountAsync(50, new() { Timeout = (float)Wait.TotalMilliseconds });
-        Assert.DoesNotContain("code=", page.Url, StringComparison.Ordinal); // the callback's code is gone from the address
+        await Expect(page).ToHaveURLAsync(app.DashboardUrl.AbsoluteUri); // the callback's code and state are gone from the address
 
         // Tokens live in this tab's sessionStorage, never in localStorage.
         Assert.Equal(0, await page.EvaluateAsync<int>("localStorage.length"));
@@ -180,10 +186,10 @@ public sealed class DashboardBrowserTests(BrowserFixture app) : IClassFixture<Br
         await SaveScreenshotAsync(page, "dashboard.png");
 
         // Filter by device, with the keyboard; the filter is in the address, so the view can be shared.
-        await page.GetByLabel("Device").FocusAsync();
+        await page.GetByRole(AriaRole.Combobox, new() { Name = "Device", Exact = true }).FocusAsync();
         await page.Keyboard.TypeAsync("G030JF055364KTCH");
         await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync(url => url.Contains("device=G030JF055364KTCH", StringComparison.Ordinal));
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/dashboard/\\?device=G030JF055364KTCH$"));
         await Expect(timeline).ToHaveCountAsync(5, new() { Timeout = (float)Wait.TotalMilliseconds });
         foreach (var device in await timeline.EvaluateAllAsync<string[]>("items => items.map(i => i.dataset.device)"))
         {
@@ -192,7 +198,7 @@ public sealed class DashboardBrowserTests(BrowserFixture app) : IClassFixture<Br
 
         await page.ReloadAsync();
         await Expect(timeline).ToHaveCountAsync(5, new() { Timeout = (float)Wait.TotalMilliseconds });
-        await Expect(page.GetByLabel("Device")).ToHaveValueAsync("G030JF055364KTCH");
+        await Expect(page.GetByRole(AriaRole.Combobox, new() { Name = "Device", Exact = true })).ToHaveValueAsync("G030JF055364KTCH");
 
         // Phone width: everything fits the screen's width (the devices table scrolls inside its own region).
         await page.SetViewportSizeAsync(390, 844);
@@ -257,13 +263,78 @@ public sealed class DashboardBrowserTests(BrowserFixture app) : IClassFixture<Br
         await Expect(page.Locator("#dashboard")).Not.ToHaveAttributeAsync("aria-busy", "true");
     }
 
-    /// <summary>Test artifact under the test output directory; with BUTTONS_DASHBOARD_SCREENSHOT set, also the README's.</summary>
-    private static async Task SaveScreenshotAsync(IPage page, string name)
-    {
+    /// <summary>Test artifact under the test output directory.</summary>
+    private static async Task SaveScreenshotAsync(IPage page, string name) =>
         await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ArtifactsDirectory, name), FullPage = true });
-        if (name == "dashboard.png" && Environment.GetEnvironmentVariable("BUTTONS_DASHBOARD_SCREENSHOT") is { Length: > 0 } readme)
+}
+
+/// <summary>A day of simulated data in a store of its own (its counts would disturb the scenario above).</summary>
+public sealed class DashboardDayTests(BrowserFixture app) : IClassFixture<BrowserFixture>
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// A day of simulated clicks from six buttons of the three kinds (classic with millivolts, 1-Click with remaining
+    /// life, MQTT without a battery): the summary the page shows must match what was sent. Its picture is the
+    /// README's (docs/dashboard.png, written when BUTTONS_DASHBOARD_SCREENSHOT names the file).
+    /// </summary>
+    [Fact]
+    public async Task A_day_of_simulated_clicks_is_summed_up_per_device_with_its_battery()
+    {
+        var random = new Random(20261201);
+        var now = DateTimeOffset.UtcNow;
+        string[] types = ["SINGLE", "SINGLE", "SINGLE", "DOUBLE", "DOUBLE", "LONG"];
+        var clicks = new List<object>();
+        void Add(int count, Func<DateTimeOffset, string, object> make)
         {
-            await page.ScreenshotAsync(new() { Path = readme, FullPage = true });
+            for (var i = 0; i < count; i++)
+            {
+                // Busier in the evening, like a household's buttons.
+                var hoursAgo = random.NextDouble() < 0.4 ? random.NextDouble() * 5 : random.NextDouble() * 23.5;
+                clicks.Add(make(now.AddHours(-hoursAgo - 0.05), types[random.Next(types.Length)]));
+            }
+        }
+
+        Add(70, (at, type) => BrowserFixture.Classic("G030JF055364XVRB", type, 2950, at));
+        Add(40, (at, type) => BrowserFixture.Classic("G030JF055364LOWB", type, 1820, at));
+        Add(55, (at, type) => BrowserFixture.OneClick("G030PM0123456789", type, 64, at));
+        Add(25, (at, type) => BrowserFixture.OneClick("G030PM0987654321", type, 6, at));
+        Add(60, (at, type) => BrowserFixture.Mqtt("esp32-hall-1", type, at));
+        Add(30, (at, type) => BrowserFixture.Mqtt("esp32-garage", type, at));
+        foreach (var batch in clicks.Chunk(100))
+        {
+            await app.SendAsync(batch);
+        }
+
+        await using var browser = await app.LaunchAsync(1280, 1000);
+        var page = await browser.Context.NewPageAsync();
+        await page.GotoAsync(app.DashboardUrl.AbsoluteUri);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.GetByLabel("User name").FillAsync("owner@example.com");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+
+        var rows = page.Locator("#devices-body tr");
+        foreach (var device in new[] { "G030JF055364XVRB", "G030JF055364LOWB", "G030PM0123456789", "G030PM0987654321", "esp32-hall-1", "esp32-garage" })
+        {
+            await Expect(rows.And(page.Locator($"[data-device='{device}']"))).ToHaveCountAsync(1, new() { Timeout = (float)Wait.TotalMilliseconds });
+        }
+
+        await Expect(page.Locator("#devices-body tr[data-device='G030JF055364LOWB']")).ToContainTextAsync("Low battery");
+        await Expect(page.Locator("#devices-body tr[data-device='G030PM0987654321']")).ToContainTextAsync("Low battery");
+        await Expect(page.Locator("#devices-body tr[data-device='G030PM0123456789']")).ToContainTextAsync("64 % life left");
+        await Expect(page.Locator("#devices-body tr[data-device='G030JF055364XVRB']")).Not.ToContainTextAsync("Low battery");
+        await Expect(page.Locator("#devices-body tr[data-device='esp32-hall-1'] td.num").First).ToHaveTextAsync("60");
+        await Expect(page.Locator("#timeline > li")).ToHaveCountAsync(50);
+        await Expect(page.Locator("#chart canvas")).ToBeVisibleAsync();
+
+        var total = int.Parse((await page.Locator("#total-clicks").TextContentAsync())!.Replace(",", "", StringComparison.Ordinal),
+            System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(clicks.Count, total);
+
+        await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ArtifactsDirectory, "dashboard-day.png") });
+        if (Environment.GetEnvironmentVariable("BUTTONS_DASHBOARD_SCREENSHOT") is { Length: > 0 } readme)
+        {
+            await page.ScreenshotAsync(new() { Path = readme });
         }
     }
 }

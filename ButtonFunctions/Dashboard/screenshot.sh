@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 mkdir -p docs
 BUTTONS_DASHBOARD_SCREENSHOT="$PWD/docs/dashboard.png" \
-  dotnet test ButtonFunctions.Tests --filter "FullyQualifiedName~DashboardBrowserTests.Sign_in_watch_live_clicks"
+  dotnet test ButtonFunctions.Tests --filter "FullyQualifiedName~DashboardDayTests"
 echo "wrote docs/dashboard.png"
