@@ -1,5 +1,8 @@
 using ButtonFunctions.Auth;
+using ButtonFunctions.Destinations;
+using ButtonFunctions.Ingest;
 using ButtonFunctions.Readiness;
+using ButtonFunctions.Storage;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -10,9 +13,12 @@ public static class ButtonFunctionsApplicationBuilderExtensions
 {
     public static FunctionsApplicationBuilder AddButtonFunctions(this FunctionsApplicationBuilder builder)
     {
+        ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddProblemDetails();
         builder.AddAuth0TokenValidation();
         builder.Services.AddClickIngestion();
+        builder.Services.AddDestinationConfirmation();
+        builder.Services.AddClickStorage();
         builder.Services.AddClickReading();
         builder.Services.AddReadinessChecks();
         return builder;

@@ -3,10 +3,13 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Primitives;
 using Xunit.Abstractions;
+using ButtonFunctions.Destinations;
+using ButtonFunctions.Http;
 
 namespace ButtonFunctions.Tests.Auth;
 
 /// <summary>The auth rules, in process: the same decisions the middleware writes as 401/403.</summary>
+[Trait("Category", "Unit")]
 public sealed class AccessGateTests(TestIssuer issuer, ITestOutputHelper output) : IClassFixture<TestIssuer>, IDisposable
 {
     private readonly AuthPipeline _pipeline = issuer.Pipeline();
@@ -146,7 +149,7 @@ public sealed class AccessGateTests(TestIssuer issuer, ITestOutputHelper output)
     public async Task Destination_confirmation_reaches_ingest_without_a_token()
     {
         var request = Post(AuthShape.None);
-        request.Headers[FunctionAccessPolicy.MessageTypeHeader] = "DestinationConfirmation";
+        request.Headers[DestinationConfirmationRequest.MessageTypeHeader] = "DestinationConfirmation";
 
         var decision = await _pipeline.Gate.DecideAsync("IngestClicks", request, default);
 
@@ -158,7 +161,7 @@ public sealed class AccessGateTests(TestIssuer issuer, ITestOutputHelper output)
     public async Task Destination_confirmation_header_does_not_open_other_functions()
     {
         var request = Get(AuthShape.None);
-        request.Headers[FunctionAccessPolicy.MessageTypeHeader] = "DestinationConfirmation";
+        request.Headers[DestinationConfirmationRequest.MessageTypeHeader] = "DestinationConfirmation";
 
         var decision = await _pipeline.Gate.DecideAsync("ListClicks", request, default);
 

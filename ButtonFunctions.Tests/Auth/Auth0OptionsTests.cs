@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace ButtonFunctions.Tests.Auth;
 
+[Trait("Category", "Unit")]
 public sealed class Auth0OptionsTests
 {
     private static readonly Auth0OptionsValidator Validator = new();
@@ -72,25 +73,22 @@ public sealed class Auth0OptionsTests
         Assert.True(result.Failed);
     }
 
-    [Fact]
-    public void App_settings_bind_including_the_allowed_client_list()
+    private static Auth0Options Bind(Dictionary<string, string?> settings)
     {
         // Azure app settings use "__" for ":"; this is what they turn into.
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Auth0:Domain"] = "tenant.eu.auth0.com",
             ["Auth0:Audience"] = "https://buttons.example.com",
-            ["Auth0:AllowedClientIds:0"] = "iot-rule",
-            ["Auth0:AllowedClientIds:1"] = "dashboard",
-            ["Auth0:ClockSkew"] = "00:01:00",
-        }).Build();
-        using var services = new ServiceCollection()
-            .AddSingleton<IConfiguration>(configuration)
-            .AddOptions<Auth0Options>().BindConfiguration(Auth0Options.SectionName).Services
-            .AddSingleton<IValidateOptions<Auth0Options>, Auth0OptionsValidator>()
-            .BuildServiceProvider();
+        }.Concat(settings).ToDictionary()).Build();
+        using var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddAuth0Options().BuildServiceProvider();
+        return services.GetRequiredService<IOptions<Auth0Options>>().Value;
+    }
 
-        var options = services.GetRequiredService<IOptions<Auth0Options>>().Value;
+    [Fact]
+    public void App_settings_bind_including_an_indexed_allowed_client_list()
+    {
+        var options = Bind(new() { ["Auth0:AllowedClientIds:0"] = "iot-rule", ["Auth0:AllowedClientIds:1"] = "dashboard", ["Auth0:ClockSkew"] = "00:01:00" });
 
         Assert.Equal(["iot-rule", "dashboard"], options.AllowedClientIds);
         Assert.Equal(TimeSpan.FromMinutes(1), options.ClockSkew);
@@ -98,12 +96,28 @@ public sealed class Auth0OptionsTests
     }
 
     [Fact]
+    public void A_comma_separated_allowed_client_list_is_not_dropped()
+    {
+        // Auth0__AllowedClientIds=a,b (what azd and the portal set) once left the allow-list silently off.
+        var options = Bind(new() { ["Auth0:AllowedClientIds"] = " iot-rule, dashboard ,," });
+
+        Assert.Equal(["iot-rule", "dashboard"], options.AllowedClientIds);
+    }
+
+    [Fact]
+    public void A_single_allowed_client_without_an_index_is_not_dropped()
+    {
+        var options = Bind(new() { ["Auth0:AllowedClientIds"] = "iot-rule" });
+
+        Assert.Equal(["iot-rule"], options.AllowedClientIds);
+    }
+
+    [Fact]
     public void Resolving_invalid_options_fails_with_the_key_name()
     {
         using var services = new ServiceCollection()
             .AddSingleton<IConfiguration>(new ConfigurationBuilder().Build())
-            .AddOptions<Auth0Options>().BindConfiguration(Auth0Options.SectionName).Services
-            .AddSingleton<IValidateOptions<Auth0Options>, Auth0OptionsValidator>()
+            .AddAuth0Options()
             .BuildServiceProvider();
 
         var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<Auth0Options>>().Value);

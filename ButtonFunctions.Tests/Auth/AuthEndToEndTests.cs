@@ -7,19 +7,6 @@ using Xunit.Abstractions;
 
 namespace ButtonFunctions.Tests.Auth;
 
-/// <summary>The app with an allow-list of clients, so the disallowed-client case can be refused.</summary>
-public sealed class AuthAppFixture : AppFixture
-{
-    protected override void Configure(IDictionary<string, string?> settings)
-    {
-        string[] allowed = [WriterClientId, ReaderClientId, TestIssuer.Writer, TestIssuer.Reader, TestIssuer.NoScope];
-        for (var i = 0; i < allowed.Length; i++)
-        {
-            settings[$"Auth0__AllowedClientIds__{i}"] = allowed[i];
-        }
-    }
-}
-
 /// <summary>A fresh app whose issuer rotates keys (so it does not disturb tokens of other fixtures).</summary>
 public sealed class RotationAppFixture : AppFixture;
 
@@ -42,7 +29,8 @@ internal sealed class AppTokenSource(AppFixture app, string writerToken, string 
 }
 
 /// <summary>Through the real worker under LocalHost: every bad token is refused and nothing is stored.</summary>
-public sealed class AuthEndToEndTests(AuthAppFixture app) : IClassFixture<AuthAppFixture>
+[Collection(SharedApp.Name)]
+public sealed class AuthEndToEndTests(SharedAppFixture app)
 {
     [Theory]
     [MemberData(nameof(BadTokenCases.Names), MemberType = typeof(BadTokenCases))]

@@ -1,9 +1,11 @@
 using ButtonFunctions.Auth;
 using Xunit.Abstractions;
+using ButtonFunctions.Tests.Support;
 
 namespace ButtonFunctions.Tests.Auth;
 
 /// <summary>Auth0 signing-key rotation, against a real LocalIssuer (each test gets its own issuer so fetch counts are its own).</summary>
+[Trait("Category", "Unit")]
 public sealed class KeyRotationTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly TestIssuer _issuer = new();
@@ -79,12 +81,12 @@ public sealed class KeyRotationTests(ITestOutputHelper output) : IAsyncLifetime
 
         // ConfigurationManager keeps its own floor (RefreshInterval, real clock); wait on the condition, not a fixed sleep.
         time.Advance(TimeSpan.FromSeconds(2));
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (_issuer.Server.JwksRequestCount == jwks + 1 && DateTime.UtcNow < deadline)
+        await Eventually.TrueAsync(async () =>
         {
             await pipeline.Gate.DecideAsync("IngestClicks", AccessGateTests.Post(AuthShape.Bearer(_issuer.Forge.Sign(credentials: TokenForge.Foreign("c")))), default);
             time.Advance(TimeSpan.FromSeconds(2));
-        }
+            return _issuer.Server.JwksRequestCount != jwks + 1;
+        });
 
         Assert.Equal(jwks + 2, _issuer.Server.JwksRequestCount);
     }

@@ -9,6 +9,7 @@ using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 namespace ButtonFunctions.Tests.Auth;
 
 /// <summary>LocalIssuer speaks Auth0's client-credentials dialect.</summary>
+[Trait("Category", "Unit")]
 public sealed class LocalIssuerTests(TestIssuer issuer) : IClassFixture<TestIssuer>, IDisposable
 {
     /// <summary>JWK members that carry private key material (RFC 7518 §6.3.2, §6.4.1).</summary>

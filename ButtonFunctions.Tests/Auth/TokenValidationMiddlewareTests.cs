@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace ButtonFunctions.Tests.Auth;
 
 /// <summary>The worker middleware around the gate: refusals are written and the function never runs.</summary>
+[Trait("Category", "Unit")]
 public sealed class TokenValidationMiddlewareTests(TestIssuer issuer) : IClassFixture<TestIssuer>, IDisposable
 {
     private readonly AuthPipeline _pipeline = issuer.Pipeline();

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace ButtonFunctions.Tests.Auth;
 
+[Trait("Category", "Unit")]
 public sealed class ValidatedTokenCacheTests(TestIssuer issuer) : IClassFixture<TestIssuer>
 {
     private static readonly Caller Someone = new("client", new HashSet<string> { "write:clicks" });

@@ -5,6 +5,7 @@ using ButtonFunctions.Tests.Simulator;
 namespace ButtonFunctions.Tests.Aws;
 
 /// <summary>What aws/template.yaml promises: the rule's SQL, header, batching and error action, and least privilege.</summary>
+[Trait("Category", "Unit")]
 public sealed class TemplateTests
 {
     private static readonly JsonObject Template = CloudFormationYaml.Load(RepoFiles.Find("aws/template.yaml"));
@@ -72,16 +73,20 @@ public sealed class TemplateTests
         Same(JsonNode.Parse("""{"Fn::Equals":[{"Ref":"EnableBatching"},"true"]}""")!, Template["Conditions"]!["BatchingEnabled"]);
         Same(JsonNode.Parse("""{"Fn::If":["BatchingEnabled","true","false"]}""")!, HttpAction["EnableBatching"]);
         Same(
-            JsonNode.Parse("""{"Fn::If":["BatchingEnabled",{"MaxBatchSize":{"Ref":"MaxBatchSize"},"MaxBatchOpenMs":{"Ref":"MaxBatchOpenMs"},"MaxBatchSizeBytes":{"Ref":"MaxBatchSizeBytes"}},{"Ref":"AWS::NoValue"}]}""")!,
+            JsonNode.Parse("""{"Fn::If":["BatchingEnabled",{"MaxBatchSize":{"Ref":"MaxBatchSize"},"MaxBatchOpenMs":{"Ref":"MaxBatchOpenMs"},"MaxBatchSizeBytes":{"Ref":"MaxBatchSizeBytes"},"BatchAcrossTopics":{"Ref":"BatchAcrossTopics"}},{"Ref":"AWS::NoValue"}]}""")!,
             HttpAction["BatchConfig"]);
         var parameters = Template["Parameters"]!;
         Assert.Equal("false", parameters["EnableBatching"]!["Default"]!.GetValue<string>());
-        foreach (var (name, min, max, def) in new[] { ("MaxBatchSize", 2, 10, 10), ("MaxBatchOpenMs", 5, 200, 20), ("MaxBatchSizeBytes", 1, 131072, 5120) })
+        // BatchConfig's API bounds and defaults (aws/FACTS.md); cfn-lint checks them against its schema too (W1030).
+        foreach (var (name, min, max, def) in new[] { ("MaxBatchSize", 2, 10, 10), ("MaxBatchOpenMs", 5, 200, 20), ("MaxBatchSizeBytes", 100, 131072, 5120) })
         {
             Assert.Equal(min, int.Parse(parameters[name]!["MinValue"]!.GetValue<string>(), CultureInfo.InvariantCulture));
             Assert.Equal(max, int.Parse(parameters[name]!["MaxValue"]!.GetValue<string>(), CultureInfo.InvariantCulture));
             Assert.Equal(def, int.Parse(parameters[name]!["Default"]!.GetValue<string>(), CultureInfo.InvariantCulture));
         }
+
+        // A button per topic never batches within one topic: batching mixes topics unless told otherwise.
+        Assert.Equal("true", parameters["BatchAcrossTopics"]!["Default"]!.GetValue<string>());
     }
 
     [Fact]
@@ -90,7 +95,8 @@ public sealed class TemplateTests
         var s3 = RulePayload["ErrorAction"]!["S3"]!;
         Same(Ref("ErrorBucket"), s3["BucketName"]);
         Same(GetAtt("TopicRuleRole", "Arn"), s3["RoleArn"]);
-        Assert.Equal("failed/${topic()}/${timestamp()}-${newuuid()}.json", s3["Key"]!.GetValue<string>());
+        // The key carries traceid(): replay then uses the id the click was stored under (aws/FACTS.md, "Trace ids").
+        Assert.Equal("failed/${topic()}/${timestamp()}-${newuuid()}-traceid-${traceid()}.json", s3["Key"]!.GetValue<string>());
 
         var bucket = Resource("ErrorBucket");
         Assert.Equal("Retain", bucket["DeletionPolicy"]!.GetValue<string>());
@@ -125,10 +131,13 @@ public sealed class TemplateTests
     }
 
     [Fact]
-    public void Token_refresher_may_only_read_the_credentials_write_the_token_and_log()
+    public void Token_refresher_may_only_read_the_credentials_write_the_token_keep_its_destination_enabled_and_log()
     {
         var statements = Statements(Properties("TokenRefresherRole"));
-        Assert.Equal(3, statements.Count);
+        Assert.Equal(4, statements.Count);
+        var destination = statements.Single(s => Actions(s).Any(a => a.StartsWith("iot:", StringComparison.Ordinal)));
+        Assert.Equal(["iot:GetTopicRuleDestination", "iot:UpdateTopicRuleDestination"], Actions(destination).Order(StringComparer.Ordinal));
+        Same(GetAtt("IngestDestination", "Arn"), destination["Resource"]);
         Same(Ref("Auth0ClientCredentials"), statements.Single(s => Actions(s).SequenceEqual(["secretsmanager:GetSecretValue"]))["Resource"]);
         Same(Ref("Auth0AccessToken"), statements.Single(s => Actions(s).Contains("secretsmanager:PutSecretValue"))["Resource"]);
         var logs = statements.Single(s => Actions(s).All(a => a.StartsWith("logs:", StringComparison.Ordinal)));
@@ -147,7 +156,7 @@ public sealed class TemplateTests
             .Where(s => s!["Effect"]!.GetValue<string>() == "Allow")
             .ToList();
 
-        Assert.Equal(5, allows.Count);
+        Assert.Equal(6, allows.Count);
         Assert.All(allows, s =>
         {
             Assert.All(Actions(s!), a => Assert.DoesNotContain("*", a, StringComparison.Ordinal));
@@ -181,6 +190,9 @@ public sealed class TemplateTests
         Same(Ref("Auth0ClientCredentials"), env["CREDENTIALS_SECRET_ID"]);
         Same(Ref("Auth0AccessToken"), env["TOKEN_SECRET_ID"]);
         Same(Ref("TokenRefreshMinutes"), env["REFRESH_INTERVAL_MINUTES"]);
+        Same(GetAtt("IngestDestination", "Arn"), env["DESTINATION_ARN"]);
+        Same(Ref("KeepDestinationEnabled"), env["KEEP_DESTINATION_ENABLED"]);
+        Assert.Equal("true", Template["Parameters"]!["KeepDestinationEnabled"]!["Default"]!.GetValue<string>());
 
         Same(Sub("rate(${TokenRefreshMinutes} minutes)"), Properties("TokenRefreshSchedule")["ScheduleExpression"]);
         Same(GetAtt("TokenRefresher", "Arn"), Properties("TokenRefreshSchedule")["Targets"]![0]!["Arn"]);
@@ -191,6 +203,9 @@ public sealed class TemplateTests
         Assert.Equal(("AWS/Lambda", "Errors"), (errors["Namespace"]!.GetValue<string>(), errors["MetricName"]!.GetValue<string>()));
         Same(Ref("TokenRefresher"), errors["Dimensions"]![0]!["Value"]);
         Assert.Equal("Auth0Refused", Properties("Auth0RefusedAlarm")["MetricName"]!.GetValue<string>());
+        var notEnabled = Properties("DestinationNotEnabledAlarm");
+        Assert.Equal(("ButtonFunctions/TokenRefresher", "DestinationNotEnabled"), (notEnabled["Namespace"]!.GetValue<string>(), notEnabled["MetricName"]!.GetValue<string>()));
+        Same(Ref("TokenRefresher"), notEnabled["Dimensions"]![0]!["Value"]);
     }
 
     private static List<JsonNode> Statements(JsonObject role) =>

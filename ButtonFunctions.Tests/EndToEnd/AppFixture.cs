@@ -84,3 +84,36 @@ public class AppFixture : IAsyncLifetime
         if (Mongo is not null) await Mongo.DisposeAsync();
     }
 }
+
+/// <summary>
+/// The one app stack shared by the end-to-end test classes that do not disturb each other (xunit runs a collection's
+/// tests one at a time): an allow-list of clients (so a disallowed client can be refused), one allowed destination
+/// ARN and a loopback listener standing in for AWS's confirmation endpoint. Tests use their own device ids.
+/// </summary>
+public sealed class SharedAppFixture : AppFixture, IDisposable
+{
+    public const string AllowedArn = "arn:aws:iot:us-east-1:123456789012:ruledestination/http/7a280e6b-5b4b-4f2e-9c0d-3f6c5e1d2a10";
+
+    public ConfirmationListener Listener { get; } = new();
+
+    protected override void Configure(IDictionary<string, string?> settings)
+    {
+        string[] allowed = [WriterClientId, ReaderClientId, Auth.TestIssuer.Writer, Auth.TestIssuer.Reader, Auth.TestIssuer.NoScope];
+        for (var i = 0; i < allowed.Length; i++)
+        {
+            settings[$"Auth0__AllowedClientIds__{i}"] = allowed[i];
+        }
+
+        settings["Destinations__AllowedArns"] = AllowedArn;
+        settings["Destinations__AllowedEnableUrlPrefixes"] = Listener.Prefix;
+    }
+
+    public void Dispose() => Listener.Dispose();
+}
+
+/// <summary>The test classes that share <see cref="SharedAppFixture"/>.</summary>
+[CollectionDefinition(Name)]
+public sealed class SharedApp : ICollectionFixture<SharedAppFixture>
+{
+    public const string Name = "Shared app stack";
+}

@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using MongoDB.Bson;
 using MongoDB.Driver;
+using ButtonFunctions.Destinations;
 
 namespace ButtonFunctions.Tests.EndToEnd;
 
@@ -65,23 +66,8 @@ public sealed class ConfirmationListener : IDisposable
     }
 }
 
-/// <summary>The app with one allowed destination ARN and the listener allow-listed as a test enableUrl prefix.</summary>
-public sealed class DestinationAppFixture : AppFixture, IDisposable
-{
-    public const string AllowedArn = "arn:aws:iot:us-east-1:123456789012:ruledestination/http/7a280e6b-5b4b-4f2e-9c0d-3f6c5e1d2a10";
-
-    public ConfirmationListener Listener { get; } = new();
-
-    protected override void Configure(IDictionary<string, string?> settings)
-    {
-        settings["Destinations__AllowedArns"] = AllowedArn;
-        settings["Destinations__AllowedEnableUrlPrefixes"] = Listener.Prefix;
-    }
-
-    public void Dispose() => Listener.Dispose();
-}
-
-public sealed class DestinationConfirmationEndToEndTests(DestinationAppFixture app) : IClassFixture<DestinationAppFixture>, IDisposable
+[Collection(SharedApp.Name)]
+public sealed class DestinationConfirmationEndToEndTests(SharedAppFixture app) : IDisposable
 {
     public void Dispose()
     {
@@ -110,12 +96,12 @@ public sealed class DestinationConfirmationEndToEndTests(DestinationAppFixture a
     {
         var token = "tok-" + Guid.NewGuid().ToString("N");
 
-        var (status, body) = await ConfirmAsync(DestinationAppFixture.AllowedArn, token, app.Listener.Prefix + token);
+        var (status, body) = await ConfirmAsync(SharedAppFixture.AllowedArn, token, app.Listener.Prefix + token);
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("confirmed", body.GetProperty("status").GetString());
         Assert.Equal($"GET /confirmdestination/{token} HTTP/1.1", Assert.Single(app.Listener.RequestLines));
-        Assert.Contains(await AttemptsAsync(DestinationAppFixture.AllowedArn), d => d["outcome"] == "confirmed" && d["status"] == 200 && d["enableUrlHost"] == "127.0.0.1");
+        Assert.Contains(await AttemptsAsync(SharedAppFixture.AllowedArn), d => d["outcome"] == "confirmed" && d["status"] == 200 && d["enableUrlHost"] == "127.0.0.1");
     }
 
     [Fact]
@@ -143,7 +129,7 @@ public sealed class DestinationConfirmationEndToEndTests(DestinationAppFixture a
         var enableUrl = template.Replace("{port}", app.Listener.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
             .Replace("{token}", token, StringComparison.Ordinal);
 
-        var (status, body) = await ConfirmAsync(DestinationAppFixture.AllowedArn, token, enableUrl);
+        var (status, body) = await ConfirmAsync(SharedAppFixture.AllowedArn, token, enableUrl);
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("not-followed", body.GetProperty("status").GetString());
@@ -155,7 +141,7 @@ public sealed class DestinationConfirmationEndToEndTests(DestinationAppFixture a
     {
         var token = "redirect-" + Guid.NewGuid().ToString("N");
 
-        var (_, body) = await ConfirmAsync(DestinationAppFixture.AllowedArn, token, app.Listener.Prefix + token);
+        var (_, body) = await ConfirmAsync(SharedAppFixture.AllowedArn, token, app.Listener.Prefix + token);
 
         Assert.Equal("failed", body.GetProperty("status").GetString());
         Assert.Equal($"GET /confirmdestination/{token} HTTP/1.1", Assert.Single(app.Listener.RequestLines));

@@ -3,11 +3,9 @@ using System.Text.Json;
 
 namespace ButtonFunctions.Tests.EndToEnd;
 
-/// <summary>An app of its own: these tests take its store down.</summary>
-public sealed class ReadinessFixture : AppFixture;
-
 /// <summary><c>GET /api/health?ready</c> against the real worker, LocalMongo and LocalIssuer.</summary>
-public sealed class ReadinessEndToEndTests(ReadinessFixture fixture) : IClassFixture<ReadinessFixture>
+[Collection(SharedApp.Name)]
+public sealed class ReadinessEndToEndTests(SharedAppFixture fixture)
 {
     [Fact]
     public async Task Ready_follows_the_store_down_and_back_while_liveness_stays_200()

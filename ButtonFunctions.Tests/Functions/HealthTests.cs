@@ -4,9 +4,11 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using HealthReport = ButtonFunctions.Functions.HealthReport;
+using ButtonFunctions.Http;
 
 namespace ButtonFunctions.Tests.Functions;
 
+[Trait("Category", "Unit")]
 public sealed class HealthTests
 {
     private static Health CreateHealth(params (string Name, HealthCheckResult Result)[] checks)

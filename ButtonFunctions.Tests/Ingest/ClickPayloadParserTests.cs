@@ -2,9 +2,11 @@ using System.Text;
 using ButtonFunctions.Ingest;
 using ButtonFunctions.Tests.Fixtures;
 using Microsoft.Extensions.Options;
+using ButtonFunctions.Clicks;
 
 namespace ButtonFunctions.Tests.Ingest;
 
+[Trait("Category", "Unit")]
 public sealed class ClickPayloadParserTests
 {
     private static readonly DateTimeOffset Arrival = new(2026, 11, 25, 18, 0, 5, TimeSpan.Zero);

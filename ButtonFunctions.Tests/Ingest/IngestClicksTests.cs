@@ -3,9 +3,12 @@ using ButtonFunctions.Auth;
 using ButtonFunctions.Ingest;
 using ButtonFunctions.Storage;
 using ButtonFunctions.Tests.Fixtures;
+using ButtonFunctions.Clicks;
+using ButtonFunctions.Http;
 
 namespace ButtonFunctions.Tests.Ingest;
 
+[Trait("Category", "Unit")]
 public sealed class IngestClicksTests
 {
     private const int AwsMaxRetriedResponseBytes = 16_384;
@@ -61,7 +64,7 @@ public sealed class IngestClicksTests
              {"deviceId":"C","clickType":"long","timestamp":"2026-11-25T18:00:00Z"}]
             """);
 
-        AssertProblem(answer, 400, IngestProblems.InvalidClicks);
+        AssertProblem(answer, 400, ProblemTypes.InvalidClicks);
         Assert.Equal(2, answer.Json.GetProperty("stored").GetInt32());
         var error = Assert.Single(answer.Json.GetProperty("errors").EnumerateArray());
         Assert.Equal(1, error.GetProperty("index").GetInt32());
@@ -102,7 +105,7 @@ public sealed class IngestClicksTests
 
         var answer = await harness.PostAsync(FixtureFiles.ReadText("mqtt-button.json"), contentType);
 
-        AssertProblem(answer, 415, IngestProblems.UnsupportedMediaType);
+        AssertProblem(answer, 415, ProblemTypes.UnsupportedMediaType);
         Assert.Empty(harness.Store.Stored);
     }
 
@@ -129,7 +132,7 @@ public sealed class IngestClicksTests
 
         var answer = await harness.PostAsync(body, "application/json", contentLength: 1_025);
 
-        AssertProblem(answer, 413, IngestProblems.BodyTooLarge);
+        AssertProblem(answer, 413, ProblemTypes.BodyTooLarge);
         Assert.Equal(0, body.BytesRead);
     }
 
@@ -141,7 +144,7 @@ public sealed class IngestClicksTests
 
         var answer = await harness.PostAsync(body, "application/json", contentLength: null);
 
-        AssertProblem(answer, 413, IngestProblems.BodyTooLarge);
+        AssertProblem(answer, 413, ProblemTypes.BodyTooLarge);
         Assert.InRange(body.BytesRead, 4_097, 4_097);
     }
 
@@ -167,7 +170,7 @@ public sealed class IngestClicksTests
 
         var answer = await harness.PostAsync(body);
 
-        AssertProblem(answer, 400, IngestProblems.BaseUri + slug);
+        AssertProblem(answer, 400, ProblemTypes.Prefix + slug);
     }
 
     [Fact]
@@ -177,7 +180,7 @@ public sealed class IngestClicksTests
 
         var answer = await harness.PostAsync("[" + string.Join(',', Enumerable.Range(0, 3).Select(i => $$"""{"serialNumber":"A","clickType":"SINGLE","traceId":"t{{i}}"}""")) + "]");
 
-        AssertProblem(answer, 413, IngestProblems.TooManyClicks);
+        AssertProblem(answer, 413, ProblemTypes.TooManyClicks);
         Assert.Empty(harness.Store.Stored);
     }
 
@@ -190,7 +193,7 @@ public sealed class IngestClicksTests
 
         var answer = await harness.PostAsync(FixtureFiles.ReadText("mqtt-button.json"));
 
-        AssertProblem(answer, 429, IngestProblems.StoreThrottled);
+        AssertProblem(answer, 429, ProblemTypes.StoreThrottled);
         Assert.Equal("2", answer.RetryAfter);
     }
 
@@ -199,12 +202,11 @@ public sealed class IngestClicksTests
     {
         var harness = new IngestHarness();
         harness.Store.Fault = ClickStoreOutcome.Unavailable;
-        harness.Store.FaultRetryAfter = TimeSpan.FromSeconds(5);
 
         var answer = await harness.PostAsync(FixtureFiles.ReadText("http-batch.json"));
 
-        AssertProblem(answer, 503, IngestProblems.StoreUnavailable);
-        Assert.Equal("5", answer.RetryAfter);
+        AssertProblem(answer, 503, ProblemTypes.StoreUnavailable);
+        Assert.Equal(((int)RetryAfter.StoreUnavailable.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture), answer.RetryAfter);
     }
 
     [Fact]
@@ -215,7 +217,7 @@ public sealed class IngestClicksTests
 
         var answer = await harness.PostAsync(FixtureFiles.ReadText("http-batch.json"));
 
-        AssertProblem(answer, 500, IngestProblems.StoreError);
+        AssertProblem(answer, 500, ProblemTypes.StoreError);
     }
 
     [Fact]
@@ -254,7 +256,7 @@ public sealed class IngestClicksTests
 
         var answer = await harness.PostAsync("[" + string.Join(',', clicks) + "]");
 
-        AssertProblem(answer, 400, IngestProblems.InvalidClicks);
+        AssertProblem(answer, 400, ProblemTypes.InvalidClicks);
         Assert.True(answer.Json.GetProperty("errorsTruncated").GetBoolean());
         Assert.Equal(0, answer.Json.GetProperty("stored").GetInt32());
     }

@@ -12,6 +12,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using ButtonFunctions.Clicks;
+using ButtonFunctions.Destinations;
+using ButtonFunctions.Http;
 
 namespace ButtonFunctions.Tests.Ingest;
 

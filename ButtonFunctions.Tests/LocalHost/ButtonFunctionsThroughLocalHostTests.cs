@@ -6,7 +6,8 @@ using ButtonFunctions.Tests.EndToEnd;
 namespace ButtonFunctions.Tests.LocalHost;
 
 /// <summary>The production app, unchanged, in a real worker behind LocalHost (with its LocalMongo and LocalIssuer).</summary>
-public sealed class ButtonFunctionsThroughLocalHostTests(AppFixture fixture) : IClassFixture<AppFixture>
+[Collection(SharedApp.Name)]
+public sealed class ButtonFunctionsThroughLocalHostTests(SharedAppFixture fixture)
 {
     [Fact]
     public async Task Health_answers_200_with_app_name_and_version()

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using ButtonFunctions.Tests.Support;
 
 namespace ButtonFunctions.Tests.LocalHost;
 

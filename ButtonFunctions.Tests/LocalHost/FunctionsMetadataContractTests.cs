@@ -8,6 +8,7 @@ namespace ButtonFunctions.Tests.LocalHost;
 /// ButtonFunctions must appear in the table below with its trigger, methods, route and auth level: a new
 /// function adds a row.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class FunctionsMetadataContractTests
 {
     public static TheoryData<string, string, string[], string, string> ExpectedFunctions => new()

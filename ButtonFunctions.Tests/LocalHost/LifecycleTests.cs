@@ -4,6 +4,7 @@ using System.Net;
 using System.Runtime.InteropServices;
 using LocalHost;
 using LocalHost.Worker;
+using ButtonFunctions.Tests.Support;
 
 namespace ButtonFunctions.Tests.LocalHost;
 
@@ -92,113 +93,33 @@ public sealed class LifecycleTests
     }
 }
 
-/// <summary>The LocalHost program (tools/LocalHost's build output) as a child process, on a free port.</summary>
-internal sealed class LocalHostProgram : IDisposable
+/// <summary>Tests that run LocalHost never touch the credentials of a LocalHost a developer is running.</summary>
+public sealed class CredentialsIsolationTests
 {
-    private readonly TaskCompletionSource<int> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly List<string> _output = [];
-
-    private LocalHostProgram(Process process)
+    [Fact]
+    public async Task Running_LocalHost_as_the_tests_do_leaves_the_repositorys_credentials_directory_untouched()
     {
-        Process = process;
+        var repositoryCredentials = Path.Combine(FunctionsLocalHostOptions.FindRepositoryRoot(), ".localhost");
+        var before = Snapshot(repositoryCredentials);
+
+        using (var program = LocalHostProgram.Start(TestAppHostFixture.TestAppDirectory))
+        {
+            await program.WaitUntilReadyAsync();
+
+            Assert.True(File.Exists(Path.Combine(program.CredentialsDirectory, "credentials.json")), "the run writes its credentials into its own directory");
+            Assert.Equal(before, Snapshot(repositoryCredentials));
+
+            Assert.Equal(0, ProcessTable.Terminate(program.Process.Id));
+            await program.Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.False(File.Exists(Path.Combine(program.CredentialsDirectory, "credentials.json")), "the run removes its own credentials on exit");
+        }
+
+        Assert.Equal(before, Snapshot(repositoryCredentials));
     }
 
-    public Process Process { get; }
-
-    public static LocalHostProgram Start(string appDirectory)
-    {
-        var dll = Path.Combine(FunctionsLocalHostOptions.FindAppDirectory(Path.Combine("tools", "LocalHost"), configuration: null), "LocalHost.dll");
-        var startInfo = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in (string[])[dll, "--port", "0", "--app-directory", appDirectory])
-        {
-            startInfo.ArgumentList.Add(arg);
-        }
-
-        var program = new LocalHostProgram(new Process { StartInfo = startInfo });
-        program.Process.OutputDataReceived += (_, e) => program.OnLine(e.Data);
-        program.Process.ErrorDataReceived += (_, e) => program.OnLine(e.Data);
-        program.Process.Start();
-        program.Process.BeginOutputReadLine();
-        program.Process.BeginErrorReadLine();
-        return program;
-    }
-
-    private void OnLine(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            _output.Add(line);
-        }
-
-        // "LocalHost ready: http://127.0.0.1:<port> (worker pid <pid>)"
-        const string marker = "(worker pid ";
-        if (line.StartsWith("LocalHost ready: ", StringComparison.Ordinal) && line.IndexOf(marker, StringComparison.Ordinal) is var at and >= 0)
-        {
-            _ready.TrySetResult(int.Parse(line[(at + marker.Length)..].TrimEnd(')'), CultureInfo.InvariantCulture));
-        }
-    }
-
-    public async Task<int> WaitUntilReadyAsync()
-    {
-        var exited = Process.WaitForExitAsync();
-        var first = await Task.WhenAny(_ready.Task, exited).WaitAsync(TimeSpan.FromSeconds(60));
-        if (first != _ready.Task)
-        {
-            lock (_output)
-            {
-                Assert.Fail("LocalHost exited before it was ready:" + Environment.NewLine + string.Join(Environment.NewLine, _output));
-            }
-        }
-
-        return await _ready.Task;
-    }
-
-    public void Dispose()
-    {
-        if (!Process.HasExited)
-        {
-            Process.Kill(entireProcessTree: true);
-        }
-
-        Process.Dispose();
-    }
-}
-
-/// <summary>Linux process helpers: liveness from /proc, SIGTERM through libc (procps' kill is not always installed).</summary>
-internal static class ProcessTable
-{
-    private const int SigTerm = 15;
-
-    public static int Terminate(int pid) => Kill(pid, SigTerm);
-
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int pid, int signal);
-
-    /// <summary>Whether a pid is a live process (a zombie awaiting its reaper counts as gone).</summary>
-    public static bool IsRunning(int pid)
-    {
-        string stat;
-        try
-        {
-            stat = File.ReadAllText($"/proc/{pid}/stat");
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-
-        // Format: "pid (comm) state ..."; comm may contain spaces and parentheses, so read after the last ')'.
-        var state = stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[0];
-        return state is not ("Z" or "X");
-    }
+    /// <summary>Every file below the directory with its content and last write time (empty when it does not exist).</summary>
+    private static List<string> Snapshot(string directory) => Directory.Exists(directory)
+        ? [.. Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+            .Select(f => $"{f} {File.GetLastWriteTimeUtc(f):O} {Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f)))}")]
+        : [];
 }

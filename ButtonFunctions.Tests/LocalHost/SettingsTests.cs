@@ -7,6 +7,7 @@ namespace ButtonFunctions.Tests.LocalHost;
 /// The worker's settings, as func start builds them: local.settings.json Values, unless the environment already
 /// has the variable; then the options' Settings on top.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class SettingsTests : IDisposable
 {
     private readonly string _appDirectory = Directory.CreateTempSubdirectory("localhost-settings-").FullName;

@@ -9,6 +9,7 @@ namespace ButtonFunctions.Tests.LocalHost;
 /// context, an empty 200 on the HTTP side of a failed invocation. They were verified against these versions;
 /// an upgrade must re-run the LocalHost tests and then update this table.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class WorkerVersionPinTests
 {
     public static TheoryData<string, string> VerifiedPackages => new()

@@ -27,9 +27,9 @@ internal sealed class LocalMongoContext : IAsyncDisposable
     /// <summary>Every command the driver started (handshakes excluded), in order.</summary>
     public ConcurrentQueue<SentCommand> Started { get; }
 
-    public static async Task<LocalMongoContext> StartAsync()
+    public static async Task<LocalMongoContext> StartAsync(TimeProvider? time = null)
     {
-        var server = await LocalMongoServer.StartAsync();
+        var server = await LocalMongoServer.StartAsync(0, null, time ?? TimeProvider.System);
         var started = new ConcurrentQueue<SentCommand>();
         return new LocalMongoContext(server, CreateClient(server, started), started);
     }
@@ -50,15 +50,6 @@ internal sealed class LocalMongoContext : IAsyncDisposable
     }
 
     public IMongoCollection<BsonDocument> Collection(string name) => Database.GetCollection<BsonDocument>(name);
-
-    /// <summary>Runs configureFailPoint exactly as against a mongod started with enableTestCommands.</summary>
-    public Task<BsonDocument> ConfigureFailPointAsync(BsonValue mode, BsonDocument data) =>
-        Client.GetDatabase("admin").RunCommandAsync<BsonDocument>(new BsonDocument
-        {
-            { "configureFailPoint", "failCommand" },
-            { "mode", mode },
-            { "data", data },
-        });
 
     public async ValueTask DisposeAsync()
     {

@@ -1,10 +1,14 @@
-using System.Diagnostics;
 using MongoDB.Bson;
 using MongoDB.Driver;
+using ButtonFunctions.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
+using LocalMongo;
+using ButtonFunctions.Tests.LocalHost;
 
 namespace ButtonFunctions.Tests.LocalMongo;
 
 /// <summary>mongod's failCommand fail point; the same commands work against mongod --setParameter enableTestCommands=1.</summary>
+[Trait("Category", "Unit")]
 public sealed class LocalMongoFailPointTests
 {
     [Fact]
@@ -12,7 +16,7 @@ public sealed class LocalMongoFailPointTests
     {
         await using var mongo = await LocalMongoContext.StartAsync();
         var clicks = mongo.Collection("clicks");
-        var configured = await mongo.ConfigureFailPointAsync(new BsonDocument("times", 2), new BsonDocument
+        var configured = await FailPoints.ConfigureAsync(mongo.Client, new BsonDocument("times", 2), new BsonDocument
         {
             { "failCommands", new BsonArray { "insert" } },
             { "errorCode", 16500 },
@@ -39,7 +43,7 @@ public sealed class LocalMongoFailPointTests
         await using var mongo = await LocalMongoContext.StartAsync();
         var clicks = mongo.Collection("clicks");
         var batch = Enumerable.Range(0, 5).Select(i => new BsonDocument("_id", i)).ToList();
-        await mongo.ConfigureFailPointAsync(new BsonDocument("times", 1), new BsonDocument
+        await FailPoints.ConfigureAsync(mongo.Client, new BsonDocument("times", 1), new BsonDocument
         {
             { "failCommands", new BsonArray { "insert" } },
             { "errorCode", 16500 },
@@ -63,7 +67,7 @@ public sealed class LocalMongoFailPointTests
     {
         await using var mongo = await LocalMongoContext.StartAsync();
         var clicks = mongo.Collection("clicks");
-        await mongo.ConfigureFailPointAsync(new BsonDocument("skip", 1), new BsonDocument
+        await FailPoints.ConfigureAsync(mongo.Client, new BsonDocument("skip", 1), new BsonDocument
         {
             { "failCommands", new BsonArray { "insert" } },
             { "errorCode", 16500 },
@@ -71,8 +75,8 @@ public sealed class LocalMongoFailPointTests
 
         await clicks.InsertOneAsync(new BsonDocument("_id", 1));
         var failed = await Assert.ThrowsAsync<MongoCommandException>(() => clicks.InsertOneAsync(new BsonDocument("_id", 2)));
-        var off = await mongo.ConfigureFailPointAsync("off", []);
-        await EventuallyAsync(() => clicks.InsertOneAsync(new BsonDocument("_id", 3)));
+        var off = await FailPoints.ConfigureAsync(mongo.Client, "off", []);
+        await Eventually.MongoSucceedsAsync(() => clicks.InsertOneAsync(new BsonDocument("_id", 3)));
 
         Assert.Equal("Failing command via 'failCommand' failpoint", failed.ErrorMessage);
         Assert.Equal("Location16500", failed.CodeName); // mongod's name for a code it does not know
@@ -86,37 +90,49 @@ public sealed class LocalMongoFailPointTests
         await using var mongo = await LocalMongoContext.StartAsync();
         var clicks = mongo.Collection("clicks");
         await clicks.InsertOneAsync(new BsonDocument("_id", 0));
-        await mongo.ConfigureFailPointAsync(new BsonDocument("times", 1), new BsonDocument
+        await FailPoints.ConfigureAsync(mongo.Client, new BsonDocument("times", 1), new BsonDocument
         {
             { "failCommands", new BsonArray { "insert" } },
             { "closeConnection", true },
         });
 
         await Assert.ThrowsAsync<MongoConnectionException>(() => clicks.InsertOneAsync(new BsonDocument("_id", 1)));
-        await EventuallyAsync(() => clicks.InsertOneAsync(new BsonDocument("_id", 2)));
+        await Eventually.MongoSucceedsAsync(() => clicks.InsertOneAsync(new BsonDocument("_id", 2)));
 
         Assert.Equal([0, 2], (await clicks.Find(FilterDefinition<BsonDocument>.Empty).ToListAsync()).Select(d => d["_id"].AsInt32));
     }
 
     [Fact]
-    public async Task BlockConnection_delays_the_command_then_runs_it()
+    public async Task BlockConnection_holds_the_command_for_blockTimeMS_of_the_servers_clock_then_runs_it()
     {
-        await using var mongo = await LocalMongoContext.StartAsync();
-        var clicks = mongo.Collection("clicks");
+        // The server runs on a fake clock: the command stays blocked, however slow the machine, until time is moved.
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var logs = new CapturingLoggerProvider();
+        await using var server = await LocalMongoServer.StartAsync(0, logs.CreateLogger("LocalMongo"), time);
+        using var client = LocalMongoContext.CreateClient(server);
+        var clicks = client.GetDatabase("buttons").GetCollection<BsonDocument>("clicks");
         await clicks.InsertOneAsync(new BsonDocument("_id", 1));
-        await mongo.ConfigureFailPointAsync(new BsonDocument("times", 1), new BsonDocument
+        await FailPoints.ConfigureAsync(client, new BsonDocument("times", 1), new BsonDocument
         {
             { "failCommands", new BsonArray { "find" } },
             { "blockConnection", true },
             { "blockTimeMS", 500 },
         });
 
-        var watch = Stopwatch.StartNew();
-        var found = await clicks.Find(FilterDefinition<BsonDocument>.Empty).ToListAsync();
-        var blocked = watch.Elapsed;
+        var find = clicks.Find(FilterDefinition<BsonDocument>.Empty).ToListAsync();
+        await Eventually.TrueAsync(() => logs.Entries.Any(e => e.Message.StartsWith("failCommand fired for find", StringComparison.Ordinal)));
+        Assert.NotSame(find, await Task.WhenAny(find, Task.Delay(TimeSpan.FromMilliseconds(250))));
 
-        Assert.Single(found);
-        Assert.True(blocked >= TimeSpan.FromMilliseconds(450), $"the find returned after {blocked}");
+        var advanced = TimeSpan.Zero;
+        while (!find.IsCompleted && advanced < TimeSpan.FromMinutes(1))
+        {
+            time.Advance(TimeSpan.FromMilliseconds(50));
+            advanced += TimeSpan.FromMilliseconds(50);
+            await Task.WhenAny(find, Task.Delay(TimeSpan.FromMilliseconds(20)));
+        }
+
+        Assert.Single(await find);
+        Assert.True(advanced >= TimeSpan.FromMilliseconds(500), $"the find returned after {advanced.TotalMilliseconds} ms of the server's clock");
     }
 
     [Fact]
@@ -125,7 +141,7 @@ public sealed class LocalMongoFailPointTests
         await using var mongo = await LocalMongoContext.StartAsync();
         using var other = LocalMongoContext.CreateClient(mongo.Server, appName: "other-app");
         var otherClicks = other.GetDatabase("buttons").GetCollection<BsonDocument>("clicks");
-        await mongo.ConfigureFailPointAsync("alwaysOn", new BsonDocument
+        await FailPoints.ConfigureAsync(mongo.Client, "alwaysOn", new BsonDocument
         {
             { "failCommands", new BsonArray { "insert" } },
             { "appName", "other-app" },
@@ -146,7 +162,7 @@ public sealed class LocalMongoFailPointTests
         await using var mongo = await LocalMongoContext.StartAsync();
         var clicks = mongo.Collection("clicks");
         await clicks.InsertManyAsync(Enumerable.Range(0, 4).Select(i => new BsonDocument("_id", i)));
-        await mongo.ConfigureFailPointAsync(new BsonDocument("times", 1), new BsonDocument
+        await FailPoints.ConfigureAsync(mongo.Client, new BsonDocument("times", 1), new BsonDocument
         {
             { "failCommands", new BsonArray { "getMore" } },
             { "namespace", "buttons.clicks" },
@@ -159,22 +175,5 @@ public sealed class LocalMongoFailPointTests
 
         Assert.Equal(2, e.Code);
         Assert.Equal("getMore", e.Command.GetElement(0).Name);
-    }
-
-    private static async Task EventuallyAsync(Func<Task> operation)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (true)
-        {
-            try
-            {
-                await operation();
-                return;
-            }
-            catch (Exception e) when ((e is MongoConnectionException or TimeoutException) && DateTime.UtcNow < deadline)
-            {
-                // The driver cleared its pool after the failure; the next attempt reconnects.
-            }
-        }
     }
 }

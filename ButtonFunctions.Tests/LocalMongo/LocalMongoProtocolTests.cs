@@ -3,9 +3,11 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using MongoDB.Bson;
 using MongoDB.Driver;
+using ButtonFunctions.Tests.Support;
 
 namespace ButtonFunctions.Tests.LocalMongo;
 
+[Trait("Category", "Unit")]
 public sealed class LocalMongoProtocolTests
 {
     [Fact]
@@ -92,7 +94,7 @@ public sealed class LocalMongoProtocolTests
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
 
         await mongo.Server.ResumeListeningAsync();
-        var count = await EventuallyAsync(() => clicks.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+        var count = await Eventually.MongoSucceedsAsync(() => clicks.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
         Assert.Equal(2, count);
         await clicks.InsertOneAsync(new BsonDocument("_id", 3));
         Assert.Equal(3, await clicks.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
@@ -180,23 +182,6 @@ public sealed class LocalMongoProtocolTests
         catch (IOException)
         {
             return true; // reset by the server: closed as well
-        }
-    }
-
-    /// <summary>Retries an operation until it succeeds (the driver rediscovers the server) or 15 s pass.</summary>
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> operation)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (true)
-        {
-            try
-            {
-                return await operation();
-            }
-            catch (Exception e) when ((e is MongoConnectionException or TimeoutException) && DateTime.UtcNow < deadline)
-            {
-                // The driver's monitor has not seen the server come back yet; the next attempt re-checks it.
-            }
         }
     }
 }

@@ -3,6 +3,7 @@ using MongoDB.Driver;
 
 namespace ButtonFunctions.Tests.LocalMongo;
 
+[Trait("Category", "Unit")]
 public sealed class LocalMongoQueryTests
 {
     private static readonly DateTime T0 = new(2026, 11, 25, 12, 0, 0, DateTimeKind.Utc);

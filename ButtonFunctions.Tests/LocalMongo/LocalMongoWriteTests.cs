@@ -3,6 +3,7 @@ using MongoDB.Driver;
 
 namespace ButtonFunctions.Tests.LocalMongo;
 
+[Trait("Category", "Unit")]
 public sealed class LocalMongoWriteTests
 {
     [Fact]

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace ButtonFunctions.Tests.Simulator;
 
+[Trait("Category", "Unit")]
 public sealed class BatchingTests
 {
     private sealed class Collected
@@ -84,9 +85,57 @@ public sealed class BatchingTests
     [InlineData(201, 10, 5120)]
     [InlineData(20, 1, 5120)]
     [InlineData(20, 11, 5120)]
+    [InlineData(20, 10, 99)]
     [InlineData(20, 10, 131073)]
     public void Settings_outside_the_AWS_limits_are_refused(int windowMs, int maxMessages, int maxBytes) =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new BatchSettings(windowMs, maxMessages, maxBytes).Validate());
+
+    [Theory]
+    [InlineData(5, 2, 100, new[] { 1, 1 })]          // every click alone is over 100 bytes: one per batch
+    [InlineData(200, 10, 131072, new[] { 2 })]
+    public async Task Settings_at_the_AWS_limits_are_accepted(int windowMs, int maxMessages, int maxBytes, int[] expected)
+    {
+        var time = new FakeTimeProvider();
+        var sent = new Collected();
+        await using (var batcher = new MessageBatcher(new BatchSettings(windowMs, maxMessages, maxBytes), sent.Add, time))
+        {
+            batcher.Add(SimulatorHarness.Click("A"));
+            batcher.Add(SimulatorHarness.Click("B"));
+        }
+
+        Assert.Equal(expected, sent.Batches.Select(b => b.Count));
+    }
+
+    [Fact]
+    public async Task Without_batchAcrossTopics_each_topic_is_batched_on_its_own()
+    {
+        var time = new FakeTimeProvider();
+        var sent = new Collected();
+        await using var batcher = new MessageBatcher(new BatchSettings(WindowMs: 20, MaxMessages: 2, AcrossTopics: false), sent.Add, time);
+
+        batcher.Add(SimulatorHarness.Click("A"));
+        batcher.Add(SimulatorHarness.Click("B"));
+        batcher.Add(SimulatorHarness.Click("A"));
+
+        // A's two clicks filled a batch; B's waits for its own window.
+        var full = Assert.Single(sent.Batches);
+        Assert.Equal(["A", "A"], full.Select(m => m.ClientId));
+        time.Advance(TimeSpan.FromMilliseconds(20));
+        Assert.Equal(["B"], sent.Batches[1].Select(m => m.ClientId));
+    }
+
+    [Fact]
+    public async Task With_batchAcrossTopics_buttons_share_a_batch()
+    {
+        var time = new FakeTimeProvider();
+        var sent = new Collected();
+        await using var batcher = new MessageBatcher(new BatchSettings(WindowMs: 20, MaxMessages: 2, AcrossTopics: true), sent.Add, time);
+
+        batcher.Add(SimulatorHarness.Click("A"));
+        batcher.Add(SimulatorHarness.Click("B"));
+
+        Assert.Equal(["A", "B"], Assert.Single(sent.Batches).Select(m => m.ClientId));
+    }
 
     [Fact]
     public async Task A_batch_is_posted_as_a_JSON_array_with_the_headers_of_its_last_message()

@@ -3,9 +3,11 @@ using System.Text.Json.Nodes;
 using ButtonSimulator.Cli;
 using ButtonSimulator.Delivery;
 using ButtonSimulator.Payloads;
+using ButtonFunctions.Destinations;
 
 namespace ButtonFunctions.Tests.Simulator;
 
+[Trait("Category", "Unit")]
 public sealed class ConfirmationAndPayloadTests
 {
     [Fact]
@@ -22,7 +24,8 @@ public sealed class ConfirmationAndPayloadTests
 
         var received = Assert.Single(server.Requests);
         Assert.Equal("POST", received.Method);
-        Assert.Equal("/api/clicks", received.Path);
+        // AWS posts to {confirmationUrl}/?confirmationToken=… (aws/FACTS.md): note the slash before the query.
+        Assert.Equal("/api/clicks/", received.Path);
         Assert.Equal(root.GetProperty("_query").GetString(), received.Query);
         foreach (var header in root.GetProperty("_headers").EnumerateObject())
         {

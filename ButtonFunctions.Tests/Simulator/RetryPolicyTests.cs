@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace ButtonFunctions.Tests.Simulator;
 
+[Trait("Category", "Unit")]
 public sealed class RetryPolicyTests
 {
     private static Func<HttpContext, RecordedRequest, Task> Status(int status) => (context, _) =>
@@ -168,6 +169,9 @@ public sealed class RetryPolicyTests
         Assert.Equal(DeliveryOutcome.Rejected, report.Outcome);
         Assert.Equal(1, report.Attempts);
         Assert.Equal((2, 1, 3), (statistics.Accepted, statistics.Rejected, statistics.FailedToErrorAction));
-        Assert.Equal(3, harness.Errors.Records.Count);
+        // One batched record for the batch, naming all three entries as affected.
+        var record = Assert.Single(harness.Errors.Records);
+        Assert.Equal(messages.Select(m => m.TraceId), record.PayloadsWithMetadata!.Select(e => e.CloudwatchTraceId));
+        Assert.Equal([1, 2, 3], record.Failures![0].AffectedIds!);
     }
 }

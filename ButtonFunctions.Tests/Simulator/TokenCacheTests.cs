@@ -5,6 +5,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace ButtonFunctions.Tests.Simulator;
 
+[Trait("Category", "Unit")]
 public sealed class TokenCacheTests
 {
     [Fact]

@@ -225,7 +225,7 @@ public sealed class ClickReaderContractTests(StoreServerFixture server) : IClass
         var result = await Reader.ListAsync(ClickFilter.None, null, 10, default);
 
         Assert.Equal(ReadOutcome.Unavailable, result.Outcome);
-        Assert.Equal(ClickStore.UnavailableRetryAfter, result.RetryAfter);
+        Assert.Equal(ClickReader.UnavailableRetryAfter, result.RetryAfter);
     }
 
     [Fact]
@@ -287,7 +287,7 @@ internal sealed class ReaderHarness(StoreServerFixture server)
 
     public async Task DisposeAsync()
     {
-        await StoreServerFixture.TurnOffFailPointAsync(Admin);
+        await Support.FailPoints.OffAsync(Admin);
         await Admin.DropDatabaseAsync(_database);
         foreach (var client in _clients)
         {

@@ -6,6 +6,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using MongoDB.Bson;
 using MongoDB.Driver;
+using ButtonFunctions.Clicks;
+using ButtonFunctions.Http;
+using ButtonFunctions.Tests.Support;
 
 namespace ButtonFunctions.Tests.Storage;
 
@@ -14,6 +17,7 @@ namespace ButtonFunctions.Tests.Storage;
 /// default, a real MongoDB / Cosmos DB when BUTTONS_TEST_MONGODB_URI is set. Each test uses its own
 /// database and client application name, so fail points never touch other tests' traffic.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class ClickStoreContractTests(StoreServerFixture server) : IClassFixture<StoreServerFixture>, IAsyncLifetime
 {
     private static readonly DateTimeOffset At = new(2026, 11, 25, 18, 0, 0, TimeSpan.Zero);
@@ -31,7 +35,7 @@ public sealed class ClickStoreContractTests(StoreServerFixture server) : IClassF
 
     public async Task DisposeAsync()
     {
-        await StoreServerFixture.TurnOffFailPointAsync(Admin);
+        await FailPoints.OffAsync(Admin);
         await Admin.DropDatabaseAsync(_database);
         foreach (var client in _clients)
         {
@@ -146,7 +150,7 @@ public sealed class ClickStoreContractTests(StoreServerFixture server) : IClassF
     public async Task Rate_limiting_is_waited_out_as_the_retry_after_hint_says_and_then_everything_is_stored()
     {
         var (store, _, clicks) = CreateStore();
-        await StoreServerFixture.FailNextInsertsAsync(Admin, _appName, times: 2, new BsonDocument
+        await FailPoints.FailNextAsync(Admin, "insert", times: 2, appName: _appName, data: new BsonDocument
         {
             { "errorCode", 16500 },
             { "errmsg", "Error=16500, RetryAfterMs=700, Details='Request rate is large'" },
@@ -171,7 +175,7 @@ public sealed class ClickStoreContractTests(StoreServerFixture server) : IClassF
 
         // Cosmos DB can throttle some documents of an unordered insert (writeErrors 16500); LocalMongo
         // imitates it with writeErrorsFrom, a real mongod ignores that and throttles the whole command.
-        await StoreServerFixture.FailNextInsertsAsync(Admin, _appName, times: 1, new BsonDocument
+        await FailPoints.FailNextAsync(Admin, "insert", times: 1, appName: _appName, data: new BsonDocument
         {
             { "errorCode", 16500 },
             { "errmsg", "Error=16500, RetryAfterMs=50" },
@@ -194,7 +198,7 @@ public sealed class ClickStoreContractTests(StoreServerFixture server) : IClassF
     public async Task Rate_limiting_without_a_hint_backs_off_exponentially()
     {
         var (store, _, _) = CreateStore();
-        await StoreServerFixture.FailNextInsertsAsync(Admin, _appName, times: 3, new BsonDocument { { "errorCode", 16500 }, { "errmsg", "Request rate is large" } });
+        await FailPoints.FailNextAsync(Admin, "insert", times: 3, appName: _appName, data: new BsonDocument { { "errorCode", 16500 }, { "errmsg", "Request rate is large" } });
 
         var result = await store.InsertAsync(Clicks(1), default);
 
@@ -210,7 +214,7 @@ public sealed class ClickStoreContractTests(StoreServerFixture server) : IClassF
     public async Task Rate_limiting_past_the_retry_budget_ends_throttled_with_a_retry_after()
     {
         var (store, _, clicks) = CreateStore(retryBudget: TimeSpan.FromMilliseconds(2_500));
-        await StoreServerFixture.FailNextInsertsAsync(Admin, _appName, times: 1_000, new BsonDocument
+        await FailPoints.FailNextAsync(Admin, "insert", times: 1_000, appName: _appName, data: new BsonDocument
         {
             { "errorCode", 16500 },
             { "errmsg", "Error=16500, RetryAfterMs=1000" },
@@ -222,7 +226,7 @@ public sealed class ClickStoreContractTests(StoreServerFixture server) : IClassF
         Assert.Equal(TimeSpan.FromSeconds(1), result.RetryAfter);
         Assert.Equal([ClickWriteStatus.NotStored, ClickWriteStatus.NotStored], result.Statuses);
         Assert.True(Time.Waits.Aggregate(TimeSpan.Zero, (a, b) => a + b) < TimeSpan.FromMilliseconds(2_500), "waits stay within the budget");
-        await StoreServerFixture.TurnOffFailPointAsync(Admin);
+        await FailPoints.OffAsync(Admin);
         Assert.Equal(0, await CountAsync(clicks));
     }
 
@@ -231,7 +235,7 @@ public sealed class ClickStoreContractTests(StoreServerFixture server) : IClassF
     {
         var (store, _, clicks) = CreateStore();
         await store.InsertAsync([Click("click-0"), Click("click-1")], default);
-        await StoreServerFixture.FailNextInsertsAsync(Admin, _appName, times: 1, new BsonDocument("closeConnection", true));
+        await FailPoints.FailNextAsync(Admin, "insert", times: 1, appName: _appName, data: new BsonDocument("closeConnection", true));
 
         var result = await store.InsertAsync(Clicks(5), default);
 
@@ -252,12 +256,12 @@ public sealed class ClickStoreContractTests(StoreServerFixture server) : IClassF
     public async Task A_store_that_hangs_is_reported_unavailable_when_the_budget_runs_out()
     {
         var (store, _, _) = CreateStore(retryBudget: TimeSpan.FromMilliseconds(400));
-        await StoreServerFixture.FailNextInsertsAsync(Admin, _appName, times: 1, new BsonDocument { { "blockConnection", true }, { "blockTimeMS", 5_000 } });
+        await FailPoints.FailNextAsync(Admin, "insert", times: 1, appName: _appName, data: new BsonDocument { { "blockConnection", true }, { "blockTimeMS", 5_000 } });
 
         var result = await store.InsertAsync(Clicks(1), default);
 
         Assert.Equal(ClickStoreOutcome.Unavailable, result.Outcome);
-        Assert.Equal(ClickStore.UnavailableRetryAfter, result.RetryAfter);
+        Assert.Null(result.RetryAfter); // no hint: the HTTP answer uses its own default (RetryAfter.StoreUnavailable)
     }
 
     [Fact]
@@ -275,7 +279,7 @@ public sealed class ClickStoreContractTests(StoreServerFixture server) : IClassF
         var result = await store.InsertAsync(Clicks(2), default);
 
         Assert.Equal(ClickStoreOutcome.Unavailable, result.Outcome);
-        Assert.Equal(ClickStore.UnavailableRetryAfter, result.RetryAfter);
+        Assert.Null(result.RetryAfter); // no hint: the HTTP answer uses its own default (RetryAfter.StoreUnavailable)
         Assert.Equal(0, result.Inserted);
     }
 

@@ -7,9 +7,11 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using MongoDB.Bson;
 using MongoDB.Driver;
+using ButtonFunctions.Tests.Support;
 
 namespace ButtonFunctions.Tests.Storage;
 
+[Trait("Category", "Unit")]
 public sealed class ClickStoreInitializerTests
 {
     [Fact]
@@ -30,12 +32,12 @@ public sealed class ClickStoreInitializerTests
         using var initializer = new ClickStoreInitializer(store, time, logger);
 
         await initializer.StartAsync(CancellationToken.None);
-        await WaitUntil(() => logger.Entries.Any(e => e.EventId == 3211 && e.Level == LogLevel.Warning));
+        await Eventually.TrueAsync(() => logger.Entries.Any(e => e.EventId == 3211 && e.Level == LogLevel.Warning));
         Assert.False(initializer.ExecuteTask!.IsCompleted, "the app keeps running while the store is down");
 
         await mongo.ResumeListeningAsync();
         var collection = client.GetDatabase(options.Database).GetCollection<BsonDocument>(options.Collection);
-        await WaitUntil(() =>
+        await Eventually.TrueAsync(() =>
         {
             time.Advance(TimeSpan.FromSeconds(5));
             return initializer.ExecuteTask!.IsCompletedSuccessfully;
@@ -45,16 +47,6 @@ public sealed class ClickStoreInitializerTests
         var indexes = await (await collection.Indexes.ListAsync()).ToListAsync();
         Assert.Equal(3, indexes.Count);
         await initializer.StopAsync(CancellationToken.None);
-    }
-
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        while (!condition())
-        {
-            // Polling a condition with a deadline (not sleeping as synchronisation).
-            await Task.Delay(20, timeout.Token);
-        }
     }
 
     private sealed class ListLogger<T> : ILogger<T>

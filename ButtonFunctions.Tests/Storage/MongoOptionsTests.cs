@@ -2,6 +2,7 @@ using ButtonFunctions.Storage;
 
 namespace ButtonFunctions.Tests.Storage;
 
+[Trait("Category", "Unit")]
 public sealed class MongoOptionsTests
 {
     private static List<string> Failures(MongoOptions options) =>

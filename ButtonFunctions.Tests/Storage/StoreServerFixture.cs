@@ -39,24 +39,4 @@ public sealed class StoreServerFixture : IAsyncLifetime
             await _local.DisposeAsync();
         }
     }
-
-    /// <summary>Makes the next <paramref name="times"/> inserts from <paramref name="appName"/> fail as described by <paramref name="data"/>.</summary>
-    public static async Task FailNextInsertsAsync(IMongoClient client, string appName, int times, BsonDocument data)
-    {
-        data["failCommands"] = new BsonArray { "insert" };
-        data["appName"] = appName;
-        await client.GetDatabase("admin").RunCommandAsync<BsonDocument>(new BsonDocument
-        {
-            { "configureFailPoint", "failCommand" },
-            { "mode", new BsonDocument("times", times) },
-            { "data", data },
-        });
-    }
-
-    public static async Task TurnOffFailPointAsync(IMongoClient client) =>
-        await client.GetDatabase("admin").RunCommandAsync<BsonDocument>(new BsonDocument
-        {
-            { "configureFailPoint", "failCommand" },
-            { "mode", "off" },
-        });
 }

@@ -1,3 +1,4 @@
+using ButtonFunctions.Http;
 using Microsoft.AspNetCore.Http;
 
 namespace ButtonFunctions.Auth;
@@ -5,9 +6,6 @@ namespace ButtonFunctions.Auth;
 /// <summary>Whether a request may reach its function, and if not, the RFC 6750 refusal to send.</summary>
 internal sealed record AccessDecision(int StatusCode, Caller? Caller, string? Challenge, string? ProblemType, string? Title, string? Detail)
 {
-    /// <summary>Stable problem <c>type</c> URIs of refusals written by the auth middleware.</summary>
-    public const string ProblemTypePrefix = ProblemTypes.Prefix;
-
     private const string Realm = "ButtonFunctions";
 
     public bool Allowed => StatusCode == StatusCodes.Status200OK;
@@ -21,35 +19,35 @@ internal sealed record AccessDecision(int StatusCode, Caller? Caller, string? Ch
     /// </summary>
     public static AccessDecision MissingToken(string detail) => new(
         StatusCodes.Status401Unauthorized, null, $"Bearer realm=\"{Realm}\"",
-        ProblemTypePrefix + "missing-token", "Bearer token required", detail);
+        ProblemTypes.MissingToken, "Bearer token required", detail);
 
     /// <summary>Expired, revoked, malformed or otherwise invalid token: 401 with <c>error="invalid_token"</c>.</summary>
     public static AccessDecision InvalidToken(string description) => new(
         StatusCodes.Status401Unauthorized, null,
         $"Bearer realm=\"{Realm}\", error=\"invalid_token\", error_description=\"{description}\"",
-        ProblemTypePrefix + "invalid-token", "Invalid access token", description);
+        ProblemTypes.InvalidToken, "Invalid access token", description);
 
     /// <summary>Malformed request (e.g. the Authorization header repeated): 400 with <c>error="invalid_request"</c>.</summary>
     public static AccessDecision InvalidRequest(string description) => new(
         StatusCodes.Status400BadRequest, null,
         $"Bearer realm=\"{Realm}\", error=\"invalid_request\", error_description=\"{description}\"",
-        ProblemTypePrefix + "invalid-auth-request", "Invalid authorization request", description);
+        ProblemTypes.InvalidAuthRequest, "Invalid authorization request", description);
 
     /// <summary>Valid token without the scope the function needs: 403 with <c>error="insufficient_scope"</c> and the scope.</summary>
     public static AccessDecision InsufficientScope(string scope) => new(
         StatusCodes.Status403Forbidden, null,
         $"Bearer realm=\"{Realm}\", error=\"insufficient_scope\", error_description=\"The token lacks the required scope\", scope=\"{scope}\"",
-        ProblemTypePrefix + "insufficient-scope", "Insufficient scope", $"This operation requires the scope {scope}.");
+        ProblemTypes.InsufficientScope, "Insufficient scope", $"This operation requires the scope {scope}.");
 
     /// <summary>The issuer's keys cannot be fetched: 503 so that AWS IoT retries later.</summary>
     public static AccessDecision IssuerUnavailable() => new(
         StatusCodes.Status503ServiceUnavailable, null, null,
-        ProblemTypePrefix + "issuer-unavailable", "Token issuer unavailable", "The token issuer's signing keys could not be fetched; retry later.");
+        ProblemTypes.IssuerUnavailable, "Token issuer unavailable", "The token issuer's signing keys could not be fetched; retry later.");
 
     /// <summary>An HTTP function with no entry in <see cref="FunctionAccessPolicy"/>: refused, never run unprotected.</summary>
     public static AccessDecision NoPolicy() => new(
         StatusCodes.Status500InternalServerError, null, null,
-        ProblemTypePrefix + "no-access-policy", "No access policy", "This function has no access policy.");
+        ProblemTypes.NoAccessPolicy, "No access policy", "This function has no access policy.");
 
     /// <summary>Writes the refusal: status, WWW-Authenticate, and an application/problem+json body.</summary>
     public async Task WriteAsync(HttpContext http)
@@ -63,10 +61,10 @@ internal sealed record AccessDecision(int StatusCode, Caller? Caller, string? Ch
 
         if (StatusCode == StatusCodes.Status503ServiceUnavailable)
         {
-            response.Headers.RetryAfter = "30";
+            RetryAfter.Set(response, RetryAfter.IssuerUnavailable);
         }
 
         response.Headers.CacheControl = "no-store";
-        await Results.Problem(detail: Detail, statusCode: StatusCode, title: Title, type: ProblemType).ExecuteAsync(http).ConfigureAwait(false);
+        await Problems.WriteAsync(http, Problems.Create(StatusCode, ProblemType!, Title!, Detail!)).ConfigureAwait(false);
     }
 }

@@ -1,3 +1,4 @@
+using ButtonFunctions.Destinations;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -28,9 +29,7 @@ internal sealed partial class AccessGate(AccessTokenValidator validator, IOption
             return AccessDecision.Allow(null);
         }
 
-        if (FunctionAccessPolicy.AllowsUnauthenticatedConfirmation(functionName)
-            && HttpMethods.IsPost(request.Method)
-            && request.Headers[FunctionAccessPolicy.MessageTypeHeader] == FunctionAccessPolicy.DestinationConfirmation)
+        if (FunctionAccessPolicy.AllowsUnauthenticatedConfirmation(functionName) && DestinationConfirmationRequest.IsConfirmation(request))
         {
             // AWS sends destination confirmations without any token; the function only confirms, never stores.
             return AccessDecision.Allow(null);

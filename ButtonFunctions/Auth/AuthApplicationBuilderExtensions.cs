@@ -1,3 +1,4 @@
+using ButtonFunctions.Configuration;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,8 +15,7 @@ public static class AuthApplicationBuilderExtensions
     public static FunctionsApplicationBuilder AddAuth0TokenValidation(this FunctionsApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddOptions<Auth0Options>().BindConfiguration(Auth0Options.SectionName).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<Auth0Options>, Auth0OptionsValidator>();
+        builder.Services.AddAuth0Options();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IssuerMetadata>();
         builder.Services.AddSingleton<ValidatedTokenCache>();
@@ -27,5 +27,16 @@ public static class AuthApplicationBuilderExtensions
             context.FunctionDefinition.InputBindings.Values.Any(static binding =>
                 string.Equals(binding.Type, "httpTrigger", StringComparison.OrdinalIgnoreCase)));
         return builder;
+    }
+
+    /// <summary>The <c>Auth0</c> section, bound (the client allow-list in either list form) and validated at start-up.</summary>
+    internal static IServiceCollection AddAuth0Options(this IServiceCollection services)
+    {
+        services.AddOptions<Auth0Options>()
+            .BindConfiguration(Auth0Options.SectionName)
+            .BindList(Auth0Options.SectionName + ":" + nameof(Auth0Options.AllowedClientIds), o => o.AllowedClientIds)
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Auth0Options>, Auth0OptionsValidator>());
+        return services;
     }
 }

@@ -19,11 +19,6 @@ internal enum RequiredAccess
 /// </summary>
 internal static class FunctionAccessPolicy
 {
-    /// <summary>Header AWS IoT sets on the one unauthenticated POST: the topic rule destination confirmation.</summary>
-    public const string MessageTypeHeader = "x-amz-rules-engine-message-type";
-
-    public const string DestinationConfirmation = "DestinationConfirmation";
-
     private static readonly Dictionary<string, RequiredAccess> Table = new(StringComparer.Ordinal)
     {
         ["Health"] = RequiredAccess.Anonymous,

@@ -1,3 +1,4 @@
+using ButtonFunctions.Http;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;

@@ -1,4 +1,5 @@
 using System.Reflection;
+using ButtonFunctions.Http;
 using ButtonFunctions.Readiness;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -39,7 +40,7 @@ public sealed class Health(HealthCheckService checks)
             return new OkObjectResult(readiness);
         }
 
-        request.HttpContext.Response.Headers.RetryAfter = "10";
+        RetryAfter.Set(request.HttpContext.Response, RetryAfter.NotReady);
         return new ObjectResult(readiness) { StatusCode = StatusCodes.Status503ServiceUnavailable };
     }
 }

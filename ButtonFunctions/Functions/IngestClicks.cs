@@ -1,5 +1,9 @@
 using System.Globalization;
+using System.Text.Json;
 using ButtonFunctions.Auth;
+using ButtonFunctions.Clicks;
+using ButtonFunctions.Destinations;
+using ButtonFunctions.Http;
 using ButtonFunctions.Ingest;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -10,14 +14,19 @@ using Microsoft.Extensions.Options;
 namespace ButtonFunctions.Functions;
 
 /// <summary>
-/// <c>POST /api/clicks</c>: what the AWS IoT topic rule's HTTPS action calls. Authentication happens before
-/// this in the worker middleware (destination confirmations, which carry no token, are let through);
-/// this adapter only reads the request, hands it to <see cref="ClickIngestion"/> or
-/// <see cref="DestinationConfirmer"/>, and writes the answer.
+/// <c>POST /api/clicks</c>: what the AWS IoT topic rule's HTTPS action calls. Authentication happens before this in
+/// the worker middleware (destination confirmations, which carry no token, are let through). This adapter reads the
+/// request, hands it to <see cref="ClickIngestion"/> or <see cref="DestinationConfirmer"/>, and turns what they say
+/// into the answer AWS IoT acts on: 429/5xx are retried, other 4xx go to the rule's error action. Every answer stays
+/// far below the 16 KiB past which AWS stops retrying: listed ids and errors are capped.
 /// </summary>
 public sealed partial class IngestClicks(
     ClickIngestion ingestion, DestinationConfirmer confirmer, IOptions<IngestOptions> options, ILogger<IngestClicks> logger)
 {
+    /// <summary>Byte budgets (as JSON-encoded) for listed ids and errors; the rest of any body is well under 1 KiB.</summary>
+    internal const int IdsBudgetBytes = 8_192;
+    internal const int ErrorsBudgetBytes = 5_120;
+
     [Function(nameof(IngestClicks))]
     public async Task<IActionResult> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/clicks")] HttpRequest request,
@@ -26,71 +35,146 @@ public sealed partial class IngestClicks(
         var cancellationToken = request.HttpContext.RequestAborted;
         if (!JsonContentType.IsAcceptable(request.ContentType))
         {
-            LogRefused(logger, StatusCodes.Status415UnsupportedMediaType, IngestProblems.UnsupportedMediaType);
-            return Answer(request, new IngestResponse(StatusCodes.Status415UnsupportedMediaType, IngestProblems.Create(
-                StatusCodes.Status415UnsupportedMediaType, IngestProblems.UnsupportedMediaType, "Unsupported media type",
-                "Send clicks as JSON (Content-Type: application/json).")));
+            return Refuse(StatusCodes.Status415UnsupportedMediaType, ProblemTypes.UnsupportedMediaType, "Unsupported media type",
+                "Send clicks as JSON (Content-Type: application/json).");
         }
 
         var maxBytes = options.Value.MaxBodyBytes;
         if (await RequestBodyReader.ReadAsync(request, maxBytes, cancellationToken) is not { } body)
         {
-            LogRefused(logger, StatusCodes.Status413PayloadTooLarge, IngestProblems.BodyTooLarge);
-            return Answer(request, new IngestResponse(StatusCodes.Status413PayloadTooLarge, IngestProblems.Create(
-                StatusCodes.Status413PayloadTooLarge, IngestProblems.BodyTooLarge, "Body too large",
-                string.Create(CultureInfo.InvariantCulture, $"The body is larger than {maxBytes} bytes."))));
+            return Refuse(StatusCodes.Status413PayloadTooLarge, ProblemTypes.BodyTooLarge, "Body too large",
+                string.Create(CultureInfo.InvariantCulture, $"The body is larger than {maxBytes} bytes."));
         }
 
         if (DestinationConfirmationRequest.IsConfirmation(request))
         {
-            return Answer(request, await ConfirmDestinationAsync(request, body, cancellationToken));
+            return await ConfirmDestinationAsync(request, body, cancellationToken);
         }
 
-        return Answer(request, await ingestion.IngestAsync(body, context.GetCaller()?.ClientId, cancellationToken));
+        var result = await ingestion.IngestAsync(body, context.GetCaller()?.ClientId, cancellationToken);
+        return result switch
+        {
+            IngestResult.Refused refused => Answer(refused),
+            IngestResult.NotStored notStored => Answer(request.HttpContext.Response, notStored),
+            IngestResult.Stored stored => Answer(stored),
+            _ => throw new InvalidOperationException("Unknown ingest result " + result.GetType().Name),
+        };
     }
 
-    private async Task<IngestResponse> ConfirmDestinationAsync(HttpRequest request, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    private async Task<IActionResult> ConfirmDestinationAsync(HttpRequest request, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
         var headerArn = request.Headers[DestinationConfirmationRequest.DestinationArnHeader].ToString();
         if (DestinationConfirmationRequest.Parse(body, headerArn, out var error) is not { } confirmation)
         {
-            LogRefused(logger, StatusCodes.Status400BadRequest, IngestProblems.InvalidDestinationConfirmation);
-            return new IngestResponse(StatusCodes.Status400BadRequest, IngestProblems.Create(
-                StatusCodes.Status400BadRequest, IngestProblems.InvalidDestinationConfirmation, "Invalid destination confirmation", error!));
+            return Refuse(StatusCodes.Status400BadRequest, ProblemTypes.InvalidDestinationConfirmation, "Invalid destination confirmation", error!);
         }
 
         var result = await confirmer.ConfirmAsync(confirmation, cancellationToken);
 
         // AWS is the only reader of this answer; the token stays out of it (the log has the full command).
-        return new IngestResponse(StatusCodes.Status200OK, new DestinationConfirmationReceipt(
+        return new OkObjectResult(new DestinationConfirmationReceipt(
             result.Outcome,
             confirmation.Arn,
             result.Detail,
-            result.Outcome == DestinationConfirmer.Confirmed ? null : DestinationConfirmationRequest.ConfirmCommandTemplate));
+            result.Outcome == DestinationConfirmer.Confirmed
+                ? confirmation.EnableCommand
+                : DestinationConfirmationRequest.ConfirmCommandTemplate + " && " + confirmation.EnableCommand));
     }
 
-    private static ObjectResult Answer(HttpRequest request, IngestResponse response)
+    private static IActionResult Answer(IngestResult.Refused refused)
     {
-        if (response.RetryAfter is { } retryAfter)
+        var (status, type, title) = refused.Reason switch
         {
-            request.HttpContext.Response.Headers.RetryAfter =
-                Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            IngestRefusal.EmptyBody => (StatusCodes.Status400BadRequest, ProblemTypes.EmptyBody, "Empty body"),
+            IngestRefusal.InvalidJson => (StatusCodes.Status400BadRequest, ProblemTypes.InvalidJson, "Invalid JSON"),
+            IngestRefusal.TooManyClicks => (StatusCodes.Status413PayloadTooLarge, ProblemTypes.TooManyClicks, "Too many clicks"),
+            _ => (StatusCodes.Status400BadRequest, ProblemTypes.UnsupportedPayload, "Unsupported payload"),
+        };
+        return Problems.Result(Problems.Create(status, type, title, refused.Detail));
+    }
+
+    private static IActionResult Answer(HttpResponse response, IngestResult.NotStored notStored)
+    {
+        var (status, type, title, detail, retryAfter) = notStored.Outcome switch
+        {
+            ClickStoreOutcome.Throttled => (StatusCodes.Status429TooManyRequests, ProblemTypes.StoreThrottled, "Store throttled",
+                "The store is rate limiting; retry after the Retry-After delay. Clicks already stored will count as duplicates.",
+                (TimeSpan?)(notStored.RetryAfter ?? RetryAfter.StoreThrottled)),
+            ClickStoreOutcome.Unavailable => (StatusCodes.Status503ServiceUnavailable, ProblemTypes.StoreUnavailable, "Store unavailable",
+                "The store could not be reached in time; retry after the Retry-After delay. Clicks already stored will count as duplicates.",
+                notStored.RetryAfter ?? RetryAfter.StoreUnavailable),
+            _ => (StatusCodes.Status500InternalServerError, ProblemTypes.StoreError, "Store error",
+                "The store refused the clicks; see the function's log.", null),
+        };
+        if (retryAfter is { } delay)
+        {
+            RetryAfter.Set(response, delay);
         }
 
-        var result = new ObjectResult(response.Body) { StatusCode = response.StatusCode };
-        if (response.Body is ProblemDetails)
+        var problem = Problems.Create(status, type, title, detail);
+        problem.Extensions["stored"] = notStored.Inserted;
+        problem.Extensions["duplicates"] = notStored.Duplicates;
+        return Problems.Result(problem);
+    }
+
+    private static IActionResult Answer(IngestResult.Stored stored)
+    {
+        var (ids, idsTruncated) = Cap(stored.Ids, IdsBudgetBytes, id => id);
+        if (stored.Errors.Count == 0)
         {
-            result.ContentTypes.Add("application/problem+json");
+            var receipt = new IngestReceipt(stored.Inserted, stored.Duplicates, ids, idsTruncated);
+            return new ObjectResult(receipt) { StatusCode = stored.Inserted > 0 ? StatusCodes.Status201Created : StatusCodes.Status200OK };
         }
 
-        return result;
+        var (errors, errorsTruncated) = Cap(stored.Errors, ErrorsBudgetBytes, e => e.Reason);
+        var problem = Problems.Create(
+            StatusCodes.Status400BadRequest,
+            ProblemTypes.InvalidClicks,
+            "Invalid clicks",
+            string.Create(CultureInfo.InvariantCulture, $"{stored.Errors.Count} of {stored.Total} clicks are invalid and were not stored; the {stored.Ids.Count} valid ones were stored ({stored.Inserted} new, {stored.Duplicates} already present)."));
+        problem.Extensions["stored"] = stored.Inserted;
+        problem.Extensions["duplicates"] = stored.Duplicates;
+        problem.Extensions["ids"] = ids;
+        problem.Extensions["idsTruncated"] = idsTruncated;
+        problem.Extensions["errors"] = errors;
+        problem.Extensions["errorsTruncated"] = errorsTruncated;
+        return Problems.Result(problem);
+    }
+
+    private IActionResult Refuse(int status, string type, string title, string detail)
+    {
+        LogRefused(logger, status, type);
+        return Problems.Result(Problems.Create(status, type, title, detail));
+    }
+
+    /// <summary>Takes items in order while their JSON-encoded size fits the budget; says whether any were left out.</summary>
+    private static (List<T> Items, bool Truncated) Cap<T>(IEnumerable<T> items, int budgetBytes, Func<T, string> text)
+    {
+        var taken = new List<T>();
+        var used = 0;
+        foreach (var item in items)
+        {
+            used += JsonEncodedText.Encode(text(item)).EncodedUtf8Bytes.Length + 32;
+            if (used > budgetBytes)
+            {
+                return (taken, true);
+            }
+
+            taken.Add(item);
+        }
+
+        return (taken, false);
     }
 
     [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Click request refused with {Status} ({ProblemType})")]
     private static partial void LogRefused(ILogger logger, int status, string problemType);
 }
 
+/// <summary>Body of 201/200: how many clicks were stored now, how many were already there, and their ids.</summary>
+public sealed record IngestReceipt(int Stored, int Duplicates, IReadOnlyList<string> Ids, bool IdsTruncated);
+
 /// <summary>Body of the 200 answer to a destination confirmation.</summary>
 /// <param name="Status">confirmed, not-followed or failed.</param>
-/// <param name="Command">When not confirmed: the AWS CLI command that confirms it (token placeholder; the log has the token).</param>
+/// <param name="Command">The AWS CLI step(s) still to run: enabling the destination, preceded by confirming it when that
+/// was not done (token placeholder; the log has the token).</param>
 public sealed record DestinationConfirmationReceipt(string Status, string Arn, string Detail, string? Command);

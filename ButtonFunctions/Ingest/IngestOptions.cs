@@ -1,4 +1,4 @@
-using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace ButtonFunctions.Ingest;
 
@@ -8,10 +8,28 @@ public sealed class IngestOptions
     public const string SectionName = "Ingest";
 
     /// <summary>Most clicks accepted in one request (AWS batches at most 10).</summary>
-    [Range(1, 10_000, ErrorMessage = "Ingest:MaxEvents must be between 1 and 10000.")]
     public int MaxEvents { get; set; } = 100;
 
     /// <summary>Largest accepted body; AWS batches are at most 131,072 bytes.</summary>
-    [Range(1_024, 16 * 1024 * 1024, ErrorMessage = "Ingest:MaxBodyBytes must be between 1024 and 16777216.")]
     public int MaxBodyBytes { get; set; } = 131_072;
+}
+
+/// <summary>Start-up validation of <see cref="IngestOptions"/>; every message names the configuration key.</summary>
+internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
+{
+    public ValidateOptionsResult Validate(string? name, IngestOptions options)
+    {
+        var failures = new List<string>();
+        if (options.MaxEvents is < 1 or > 10_000)
+        {
+            failures.Add("Ingest:MaxEvents must be between 1 and 10000.");
+        }
+
+        if (options.MaxBodyBytes is < 1_024 or > 16 * 1024 * 1024)
+        {
+            failures.Add("Ingest:MaxBodyBytes must be between 1024 and 16777216.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
 }

@@ -1,3 +1,4 @@
+using ButtonFunctions.Http;
 using Microsoft.AspNetCore.Mvc;
 
 namespace ButtonFunctions.Read;

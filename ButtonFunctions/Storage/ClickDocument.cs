@@ -1,9 +1,9 @@
-using ButtonFunctions.Ingest;
+using ButtonFunctions.Clicks;
 using MongoDB.Bson;
 
 namespace ButtonFunctions.Storage;
 
-/// <summary>The stored shape of a click (ARCHITECTURE.md §3); optional fields are left out rather than stored as null.</summary>
+/// <summary>The stored shape of a click (README "HTTP API", docs/architecture.md); optional fields are left out rather than stored as null.</summary>
 internal static class ClickDocument
 {
     public static BsonDocument ToBson(ClickEvent click)

@@ -333,11 +333,14 @@ internal sealed partial class ClickReader : IClickReader
         return new ReadResult<T>(ReadOutcome.Throttled, null, retryAfter);
     }
 
+    /// <summary>Retry advice when the store cannot be reached (as the write side's, RetryAfter.StoreUnavailable).</summary>
+    internal static readonly TimeSpan UnavailableRetryAfter = TimeSpan.FromSeconds(5);
+
     private ReadResult<T> Unavailable<T>(string operation, int attempts)
         where T : class
     {
-        LogUnavailable(_logger, operation, attempts, ClickStore.UnavailableRetryAfter.TotalSeconds);
-        return new ReadResult<T>(ReadOutcome.Unavailable, null, ClickStore.UnavailableRetryAfter);
+        LogUnavailable(_logger, operation, attempts, UnavailableRetryAfter.TotalSeconds);
+        return new ReadResult<T>(ReadOutcome.Unavailable, null, UnavailableRetryAfter);
     }
 
     private sealed record DeviceFigures(SummaryTotals Totals, List<DeviceSummary> Devices, bool Truncated);

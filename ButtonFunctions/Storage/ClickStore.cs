@@ -1,4 +1,4 @@
-using ButtonFunctions.Ingest;
+using ButtonFunctions.Clicks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MongoDB.Bson;
@@ -13,9 +13,6 @@ namespace ButtonFunctions.Storage;
 /// </summary>
 internal sealed partial class ClickStore : IClickStore
 {
-    /// <summary>Advice to senders when the store is unreachable; AWS retries at once anyway, others may wait.</summary>
-    public static readonly TimeSpan UnavailableRetryAfter = TimeSpan.FromSeconds(5);
-
     private static readonly InsertManyOptions Unordered = new() { IsOrdered = false };
 
     private readonly IMongoCollection<BsonDocument> _collection;
@@ -63,8 +60,9 @@ internal sealed partial class ClickStore : IClickStore
             var elapsed = _time.GetElapsedTime(started);
             if (elapsed + delay >= _budget)
             {
-                var retryAfter = fault.Outcome == ClickStoreOutcome.Throttled ? RoundUpToSeconds(delay) : UnavailableRetryAfter;
-                LogGaveUp(_logger, fault.Outcome, pending.Count, attempt, elapsed.TotalMilliseconds, retryAfter.TotalSeconds);
+                // Only throttling carries a hint worth passing on (the wait the store itself would have made).
+                TimeSpan? retryAfter = fault.Outcome == ClickStoreOutcome.Throttled ? RoundUpToSeconds(delay) : null;
+                LogGaveUp(_logger, fault.Outcome, pending.Count, attempt, elapsed.TotalMilliseconds);
                 return new ClickStoreResult(fault.Outcome, statuses, retryAfter);
             }
 
@@ -175,8 +173,8 @@ internal sealed partial class ClickStore : IClickStore
     [LoggerMessage(EventId = 3200, Level = LogLevel.Information, Message = "Store {Outcome}: retrying {Pending} clicks after attempt {Attempt} in {DelayMs} ms")]
     private static partial void LogRetrying(ILogger logger, ClickStoreOutcome outcome, int pending, int attempt, double delayMs);
 
-    [LoggerMessage(EventId = 3201, Level = LogLevel.Warning, Message = "Store {Outcome}: gave up on {Pending} clicks after {Attempts} attempts and {ElapsedMs} ms; Retry-After {RetryAfterSeconds} s")]
-    private static partial void LogGaveUp(ILogger logger, ClickStoreOutcome outcome, int pending, int attempts, double elapsedMs, double retryAfterSeconds);
+    [LoggerMessage(EventId = 3201, Level = LogLevel.Warning, Message = "Store {Outcome}: gave up on {Pending} clicks after {Attempts} attempts and {ElapsedMs} ms")]
+    private static partial void LogGaveUp(ILogger logger, ClickStoreOutcome outcome, int pending, int attempts, double elapsedMs);
 
     [LoggerMessage(EventId = 3202, Level = LogLevel.Warning, Message = "Store connection fault ({Fault}) while inserting {Pending} clicks")]
     private static partial void LogConnectionFault(ILogger logger, string fault, int pending);

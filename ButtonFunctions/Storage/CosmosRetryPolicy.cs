@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace ButtonFunctions.Storage;
 
 /// <summary>
-/// How Cosmos DB for MongoDB rate limiting is recognised and waited out (ARCHITECTURE.md §5). The driver
+/// How Cosmos DB for MongoDB rate limiting is recognised and waited out (docs/architecture.md, "Cosmos DB for MongoDB"). The driver
 /// never retries these itself.
 /// </summary>
 internal static partial class CosmosRetryPolicy

@@ -1,21 +1,10 @@
+using ButtonFunctions.Destinations;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
 namespace ButtonFunctions.Storage;
-
-/// <summary>One attempt to confirm an AWS IoT topic rule destination, as recorded in the <c>destinations</c> collection.</summary>
-/// <param name="Outcome">confirmed, not-followed or failed.</param>
-/// <param name="Status">HTTP status of the confirmation GET, when one was made and answered.</param>
-public sealed record DestinationConfirmationAttempt(string Arn, string? EnableUrlHost, string Outcome, int? Status, DateTimeOffset At);
-
-/// <summary>Keeps an audit trail of destination confirmations.</summary>
-public interface IDestinationStore
-{
-    /// <summary>Records the attempt; a store fault is logged, not thrown (the confirmation itself matters more).</summary>
-    Task RecordAsync(DestinationConfirmationAttempt attempt, CancellationToken cancellationToken);
-}
 
 internal sealed partial class DestinationStore(IMongoClient client, IOptions<MongoOptions> options, ILogger<DestinationStore> logger) : IDestinationStore
 {

@@ -1,4 +1,5 @@
 using ButtonFunctions.Clicks;
+using ButtonFunctions.Destinations;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;

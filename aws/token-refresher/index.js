@@ -1,13 +1,31 @@
 'use strict';
 // Token refresher: keeps a fresh Auth0 client-credentials access token in Secrets Manager, where the
-// AWS IoT rule's ${get_secret(...)} header reads it. Deployed inline by aws/template.yaml (the
-// template's ZipFile is this file, kept equal by a test). CommonJS because CloudFormation names
-// inline code index.js. Uses only what the Lambda Node.js runtime ships: global fetch and AWS SDK v3.
+// AWS IoT rule's ${get_secret(...)} header reads it, and keeps the rule's HTTP destination ENABLED
+// (AWS leaves a confirmed destination DISABLED: aws/FACTS.md, "Destination states"). Deployed inline by
+// aws/template.yaml (the template's ZipFile is this file, kept equal by a test). CommonJS because
+// CloudFormation names inline code index.js. Uses only what the Lambda Node.js runtime ships: global
+// fetch and AWS SDK v3.
 
 // The rules engine caches a secret value for up to 15 minutes, so a token must stay valid at least
 // that long after it was last read; add a safety margin and one schedule interval (the next run).
 const RULES_ENGINE_CACHE_SECONDS = 15 * 60;
 const METRIC_NAMESPACE = 'ButtonFunctions/TokenRefresher';
+
+// What to do about a destination that is not ENABLED, by status (aws/FACTS.md, "Destination states").
+function destinationNextStep(status, arn) {
+  const enable = `aws iot update-topic-rule-destination --arn ${arn} --status ENABLED`;
+  const resend = `aws iot update-topic-rule-destination --arn ${arn} --status IN_PROGRESS`;
+  switch (status) {
+    case 'IN_PROGRESS':
+      return `confirmation pending: allow-list the ARN in the function's Destinations__AllowedArns and re-send it (${resend}), or run the aws iot confirm-topic-rule-destination command from the function's log; the next run then enables it`;
+    case 'ERROR':
+      return `confirmation timed out (the token is valid 3 days): re-send it with ${resend}`;
+    case 'DISABLED':
+      return `confirmed but disabled, and KeepDestinationEnabled is false: ${enable}`;
+    default:
+      return `status ${status}: check aws iot get-topic-rule-destination --arn ${arn}`;
+  }
+}
 
 function settings(env) {
   const required = ['AUTH0_DOMAIN', 'AUTH0_AUDIENCE', 'CREDENTIALS_SECRET_ID', 'TOKEN_SECRET_ID'];
@@ -22,6 +40,8 @@ function settings(env) {
     tokenSecretId: env.TOKEN_SECRET_ID,
     refreshWithinSeconds: RULES_ENGINE_CACHE_SECONDS + margin + interval,
     functionName: env.AWS_LAMBDA_FUNCTION_NAME || 'token-refresher',
+    destinationArn: env.DESTINATION_ARN || '',
+    keepDestinationEnabled: (env.KEEP_DESTINATION_ENABLED || 'true') === 'true',
   };
 }
 
@@ -48,20 +68,18 @@ function writeLine(line) {
   process.stdout.write(`${JSON.stringify(line)}\n`);
 }
 
-function createRefresher({ secretsClient, commands, fetch, now = () => Date.now(), log = writeLine, env = process.env }) {
-  const emitRefused = (cfg, reason, status) =>
-    // CloudWatch embedded metric format: the log line becomes a metric with no extra IAM permission.
+function createRefresher({ secretsClient, commands, fetch, iotClient, iotCommands, now = () => Date.now(), log = writeLine, env = process.env }) {
+  // CloudWatch embedded metric format: the log line becomes a metric with no extra IAM permission.
+  const emitMetric = (cfg, name, fields) =>
     log({
-      _aws: { Timestamp: now(), CloudWatchMetrics: [{ Namespace: METRIC_NAMESPACE, Dimensions: [['FunctionName']], Metrics: [{ Name: 'Auth0Refused', Unit: 'Count' }] }] },
+      _aws: { Timestamp: now(), CloudWatchMetrics: [{ Namespace: METRIC_NAMESPACE, Dimensions: [['FunctionName']], Metrics: [{ Name: name, Unit: 'Count' }] }] },
       FunctionName: cfg.functionName,
-      Auth0Refused: 1,
-      message: 'Auth0 refused the token request',
-      reason,
-      status,
+      [name]: 1,
+      ...fields,
     });
+  const emitRefused = (cfg, reason, status) => emitMetric(cfg, 'Auth0Refused', { message: 'Auth0 refused the token request', reason, status });
 
-  return async function handler() {
-    const cfg = settings(env);
+  async function refreshToken(cfg) {
     const current = await readSecretJson(secretsClient, commands, cfg.tokenSecretId);
     const expiresAtMs = current && typeof current.access_token === 'string' ? Date.parse(current.expires_at) : NaN;
     const secondsLeft = Number.isNaN(expiresAtMs) ? 0 : Math.floor((expiresAtMs - now()) / 1000);
@@ -116,16 +134,69 @@ function createRefresher({ secretsClient, commands, fetch, now = () => Date.now(
     }
     log({ message: 'token refreshed', expiresAt, previousSecondsLeft: secondsLeft });
     return { refreshed: true, expiresAt };
+  }
+
+  // Confirming an HTTP destination leaves it DISABLED, and a DISABLED destination delivers nothing. Only the
+  // DISABLED -> ENABLED step is taken here (the one step AWS allows from DISABLED, and the one a confirmation
+  // leaves to do); any other status is logged with its next step and counted as DestinationNotEnabled.
+  async function ensureDestination(cfg) {
+    if (!iotClient || !iotCommands) throw new Error('DESTINATION_ARN is set but no IoT client was provided');
+    const got = await iotClient.send(new iotCommands.GetTopicRuleDestinationCommand({ arn: cfg.destinationArn }));
+    const status = got && got.topicRuleDestination ? got.topicRuleDestination.status : undefined;
+    if (status === 'ENABLED') return { status, enabledNow: false };
+    if (status === 'DISABLED' && cfg.keepDestinationEnabled) {
+      await iotClient.send(new iotCommands.UpdateTopicRuleDestinationCommand({ arn: cfg.destinationArn, status: 'ENABLED' }));
+      log({ message: 'destination was DISABLED (confirmed, not yet enabled): enabled it', arn: cfg.destinationArn });
+      return { status: 'ENABLED', enabledNow: true };
+    }
+    emitMetric(cfg, 'DestinationNotEnabled', {
+      message: 'the HTTP destination is not ENABLED: the rule delivers nothing',
+      arn: cfg.destinationArn,
+      status: status || 'unknown',
+      nextStep: destinationNextStep(status, cfg.destinationArn),
+    });
+    return { status, enabledNow: false };
+  }
+
+  // Both jobs run on every invocation: a token problem must not keep the destination from being enabled, nor
+  // the other way round. Any failure fails the invocation, so the Lambda Errors alarm sees it.
+  return async function handler() {
+    const cfg = settings(env);
+    const errors = [];
+    let result = {};
+    try {
+      result = await refreshToken(cfg);
+    } catch (err) {
+      errors.push(err);
+    }
+    if (cfg.destinationArn) {
+      try {
+        result.destination = await ensureDestination(cfg);
+      } catch (err) {
+        errors.push(err);
+      }
+    }
+    if (errors.length === 1) throw errors[0];
+    if (errors.length > 1) throw new AggregateError(errors, errors.map((e) => e.message).join('; '));
+    return result;
   };
 }
 
 let defaultHandler;
 exports.createRefresher = createRefresher;
+exports.destinationNextStep = destinationNextStep;
 exports.handler = async (event) => {
   if (!defaultHandler) {
-    // Loaded lazily so tests (which inject a fake client) need no AWS SDK installed.
-    const sdk = require('@aws-sdk/client-secrets-manager');
-    defaultHandler = createRefresher({ secretsClient: new sdk.SecretsManagerClient({}), commands: sdk, fetch: globalThis.fetch });
+    // Loaded lazily so tests (which inject fake clients) need no AWS SDK installed.
+    const secretsManager = require('@aws-sdk/client-secrets-manager');
+    const iot = require('@aws-sdk/client-iot');
+    defaultHandler = createRefresher({
+      secretsClient: new secretsManager.SecretsManagerClient({}),
+      commands: secretsManager,
+      iotClient: new iot.IoTClient({}),
+      iotCommands: iot,
+      fetch: globalThis.fetch,
+    });
   }
   return defaultHandler(event);
 };

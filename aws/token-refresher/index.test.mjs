@@ -148,3 +148,122 @@ test('never logs the access token or the client secret', async () => {
   assert.ok(!all.includes(TOKEN), 'token must not be logged');
   assert.ok(!all.includes('csecret'), 'client secret must not be logged');
 });
+
+// --- The HTTP destination: AWS leaves a confirmed destination DISABLED; the refresher enables it. ---
+
+const DESTINATION_ARN = 'arn:aws:iot:eu-west-1:123456789012:ruledestination/http/7a280e6b-5b4b-4f2e-9c0d-3f6c5e1d2a10';
+
+class GetTopicRuleDestinationCommand { constructor(input) { this.name = 'GetDestination'; this.input = input; } }
+class UpdateTopicRuleDestinationCommand { constructor(input) { this.name = 'UpdateDestination'; this.input = input; } }
+
+function fakeIot(status, { failUpdate } = {}) {
+  const calls = [];
+  return {
+    calls,
+    get status() { return status; },
+    async send(cmd) {
+      calls.push({ name: cmd.name, input: cmd.input });
+      if (cmd.name === 'GetDestination') return { topicRuleDestination: { arn: cmd.input.arn, status } };
+      if (failUpdate) { const e = new Error('Rate exceeded'); e.name = 'ThrottlingException'; throw e; }
+      // AWS allows ENABLED only from DISABLED.
+      if (cmd.input.status === 'ENABLED' && status !== 'DISABLED') { const e = new Error(`cannot enable from ${status}`); e.name = 'InvalidRequestException'; throw e; }
+      status = cmd.input.status;
+      return {};
+    },
+  };
+}
+
+function withDestination(status, { keep = 'true', tokenSecret = stored(86400), failUpdate, status: authStatus = 200, body } = {}) {
+  const values = { [ENV.CREDENTIALS_SECRET_ID]: JSON.stringify({ client_id: 'cid', client_secret: 'csecret' }) };
+  // tokenSecret: null means none stored yet (the token job then asks Auth0).
+  if (tokenSecret !== null) values[ENV.TOKEN_SECRET_ID] = tokenSecret;
+  const secrets = fakeSecrets(values);
+  const iot = fakeIot(status, { failUpdate });
+  const logs = [];
+  const handler = refresher.createRefresher({
+    secretsClient: secrets,
+    commands: { GetSecretValueCommand, PutSecretValueCommand },
+    iotClient: iot,
+    iotCommands: { GetTopicRuleDestinationCommand, UpdateTopicRuleDestinationCommand },
+    fetch: fakeFetch(authStatus, body ?? { access_token: TOKEN, token_type: 'Bearer', expires_in: 86400 }),
+    now: () => NOW,
+    log: (line) => logs.push(line),
+    env: { ...ENV, DESTINATION_ARN, KEEP_DESTINATION_ENABLED: keep },
+  });
+  return { handler, iot, logs };
+}
+
+const metric = (logs, name) => logs.find((l) => l[name] === 1);
+
+test('a confirmed (DISABLED) destination is enabled, on that one ARN', async () => {
+  const { handler, iot, logs } = withDestination('DISABLED');
+  const result = await handler({});
+  assert.deepEqual(result.destination, { status: 'ENABLED', enabledNow: true });
+  assert.equal(iot.status, 'ENABLED');
+  assert.deepEqual(iot.calls.map((c) => [c.name, c.input.arn, c.input.status]), [
+    ['GetDestination', DESTINATION_ARN, undefined],
+    ['UpdateDestination', DESTINATION_ARN, 'ENABLED'],
+  ]);
+  assert.equal(metric(logs, 'DestinationNotEnabled'), undefined);
+});
+
+test('an ENABLED destination is left alone', async () => {
+  const { handler, iot } = withDestination('ENABLED');
+  const result = await handler({});
+  assert.deepEqual(result.destination, { status: 'ENABLED', enabledNow: false });
+  assert.deepEqual(iot.calls.map((c) => c.name), ['GetDestination']);
+});
+
+for (const [status, nextStep] of [
+  ['IN_PROGRESS', /confirmation pending: allow-list the ARN in the function's Destinations__AllowedArns and re-send it \(aws iot update-topic-rule-destination --arn \S+ --status IN_PROGRESS\)/],
+  ['ERROR', /confirmation timed out \(the token is valid 3 days\): re-send it with aws iot update-topic-rule-destination --arn \S+ --status IN_PROGRESS/],
+]) {
+  test(`a destination in ${status} is not touched; the next step is logged and counted`, async () => {
+    const { handler, iot, logs } = withDestination(status);
+    const result = await handler({});
+    assert.deepEqual(result.destination, { status, enabledNow: false });
+    assert.deepEqual(iot.calls.map((c) => c.name), ['GetDestination']);
+    const line = metric(logs, 'DestinationNotEnabled');
+    assert.ok(line, 'a DestinationNotEnabled metric line is written');
+    assert.equal(line._aws.CloudWatchMetrics[0].Metrics[0].Name, 'DestinationNotEnabled');
+    assert.equal(line.status, status);
+    assert.equal(line.arn, DESTINATION_ARN);
+    assert.match(line.nextStep, nextStep);
+  });
+}
+
+test('with KeepDestinationEnabled=false a DISABLED destination stays disabled (a deliberate pause) and is reported', async () => {
+  const { handler, iot, logs } = withDestination('DISABLED', { keep: 'false' });
+  const result = await handler({});
+  assert.deepEqual(result.destination, { status: 'DISABLED', enabledNow: false });
+  assert.deepEqual(iot.calls.map((c) => c.name), ['GetDestination']);
+  assert.match(metric(logs, 'DestinationNotEnabled').nextStep, /--status ENABLED$/);
+});
+
+test('a failed enable fails the invocation (Lambda Errors alarm) after the token was still refreshed', async () => {
+  const { handler, logs } = withDestination('DISABLED', { failUpdate: true, tokenSecret: null });
+  await assert.rejects(handler({}), /Rate exceeded/);
+  assert.ok(logs.some((l) => l.message === 'token refreshed'), 'the token job ran first and completed');
+});
+
+test('a token failure does not keep the destination from being enabled; both failures are reported', async () => {
+  const auth0Down = withDestination('DISABLED', { tokenSecret: null, status: 503, body: { error: 'temporarily_unavailable' } });
+  await assert.rejects(auth0Down.handler({}), /Auth0 refused the token request: HTTP 503/);
+  assert.equal(auth0Down.iot.status, 'ENABLED');
+
+  const both = withDestination('DISABLED', { tokenSecret: null, status: 503, body: { error: 'temporarily_unavailable' }, failUpdate: true });
+  await assert.rejects(both.handler({}), (err) => err instanceof AggregateError && err.errors.length === 2 && /HTTP 503/.test(err.message) && /Rate exceeded/.test(err.message));
+});
+
+test('without DESTINATION_ARN the destination is not looked at', async () => {
+  const { handler, secrets } = setup({ tokenSecret: stored(86400) });
+  const result = await handler({});
+  assert.equal(result.destination, undefined);
+  assert.equal(secrets.puts.length, 0);
+});
+
+test('DESTINATION_ARN without an IoT client fails loudly rather than skipping', async () => {
+  const secrets = fakeSecrets({ [ENV.TOKEN_SECRET_ID]: stored(86400) });
+  const handler = refresher.createRefresher({ secretsClient: secrets, commands: { GetSecretValueCommand, PutSecretValueCommand }, fetch: fakeFetch(200, {}), now: () => NOW, log: () => {}, env: { ...ENV, DESTINATION_ARN } });
+  await assert.rejects(handler({}), /no IoT client/);
+});

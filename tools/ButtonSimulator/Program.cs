@@ -1,4 +1,4 @@
 using ButtonSimulator.Cli;
 
-// dotnet run --project tools/ButtonSimulator -- click | run | confirm | replay   (--help for options)
-return await SimulatorCommands.Build().Parse(args).InvokeAsync();
+// dotnet run --project tools/ButtonSimulator -- click | run | confirm | replay | token   (--help for options)
+return await SimulatorCommands.InvokeAsync(args, SimulatorConsole.FromEnvironment(), handleTermination: true);

@@ -13,9 +13,11 @@ namespace LocalHost;
 /// </summary>
 internal sealed class LocalStandIns : IAsyncDisposable
 {
-    /// <summary>Where the simulator and curl users find the local client credentials (gitignored).</summary>
-    public const string CredentialsFile = ".localhost/credentials.json";
-    private const int PreferredIssuerPort = 5055;
+    /// <summary>The credentials file's name inside the credentials directory (by default the repository's .localhost/, gitignored).</summary>
+    public const string CredentialsFileName = "credentials.json";
+
+    /// <summary>The issuer port the simulator and the README assume; when it is taken (and was not asked for explicitly) any free port will do.</summary>
+    public const int DefaultIssuerPort = 5055;
     private const string LocalAudience = "https://buttonfunctions.local/api";
 
     /// <summary>The dashboard's Single Page Application at the local issuer (public client: no secret).</summary>
@@ -29,7 +31,10 @@ internal sealed class LocalStandIns : IAsyncDisposable
     {
     }
 
-    public static async Task<LocalStandIns> StartAsync(FunctionsLocalHostOptions options, ILoggerFactory loggerFactory, TextWriter console, CancellationToken ct)
+    /// <param name="credentialsDirectory">Where the credentials file goes (tests pass a temporary directory).</param>
+    /// <param name="issuerPort">LocalIssuer's port: <see cref="DefaultIssuerPort"/> (any free port if taken), another port, or 0 for any.</param>
+    public static async Task<LocalStandIns> StartAsync(
+        FunctionsLocalHostOptions options, string credentialsDirectory, int issuerPort, ILoggerFactory loggerFactory, TextWriter console, CancellationToken ct)
     {
         var standIns = new LocalStandIns();
         try
@@ -45,7 +50,7 @@ internal sealed class LocalStandIns : IAsyncDisposable
 
             if (options.GetEffectiveSetting("Auth0:Domain") is null && options.GetEffectiveSetting("Auth0:Authority") is null)
             {
-                await standIns.StartIssuerAsync(options, console, ct);
+                await standIns.StartIssuerAsync(options, credentialsDirectory, issuerPort, console, ct);
             }
         }
         catch
@@ -57,25 +62,20 @@ internal sealed class LocalStandIns : IAsyncDisposable
         return standIns;
     }
 
-    private async Task StartIssuerAsync(FunctionsLocalHostOptions options, TextWriter console, CancellationToken ct)
+    private async Task StartIssuerAsync(FunctionsLocalHostOptions options, string credentialsDirectory, int issuerPort, TextWriter console, CancellationToken ct)
     {
         var audience = options.GetEffectiveSetting("Auth0:Audience") ?? LocalAudience;
         // A fresh client secret per run: nothing secret is ever written into the repository.
         var clientId = "local-button";
         var clientSecret = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
-        // 5055 is what the simulator and the README assume; when it is taken any free port will do (the
-        // credentials file says which).
-        var port = IsLoopbackPortFree(PreferredIssuerPort) ? PreferredIssuerPort : 0;
-        var issuerOptions = new LocalIssuerOptions { Port = port, Audience = audience };
-        issuerOptions.Clients.Add(new LocalIssuerClient(clientId, clientSecret, ["write:clicks", "read:clicks"]));
-        _issuer = await LocalIssuerServer.StartAsync(issuerOptions, ct);
+        _issuer = await StartIssuerOnAsync(issuerPort, audience, new LocalIssuerClient(clientId, clientSecret, ["write:clicks", "read:clicks"]), ct);
 
         var authority = _issuer.Authority.AbsoluteUri;
         options.Settings["Auth0__Authority"] = authority;
         options.Settings["Auth0__Audience"] = audience;
         options.Settings["Dashboard__ClientId"] = DashboardClientId;
 
-        _credentialsPath = WriteCredentials(authority, audience, clientId, clientSecret, options.Port);
+        _credentialsPath = WriteCredentials(credentialsDirectory, authority, audience, clientId, clientSecret, options.Port);
         await console.WriteLineAsync($"LocalIssuer (Auth0 stand-in): {authority}  audience {audience}");
         await console.WriteLineAsync($"  client id {clientId}, client secret {clientSecret} (new every run; also in {_credentialsPath})");
         await console.WriteLineAsync("  get a token:");
@@ -100,24 +100,29 @@ internal sealed class LocalStandIns : IAsyncDisposable
         _issuer.RegisterSpaClient(new LocalIssuerSpaClient(DashboardClientId, urls, urls, origins, ["read:clicks"]));
     }
 
-    private static bool IsLoopbackPortFree(int port)
+    /// <summary>Binds the asked port; only the default port falls back to any free one (binding decides, so there is no check-then-bind race).</summary>
+    private static async Task<LocalIssuerServer> StartIssuerOnAsync(int port, string audience, LocalIssuerClient client, CancellationToken ct)
     {
+        LocalIssuerOptions Options(int p)
+        {
+            var issuerOptions = new LocalIssuerOptions { Port = p, Audience = audience };
+            issuerOptions.Clients.Add(client);
+            return issuerOptions;
+        }
+
         try
         {
-            var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
-            probe.Start();
-            probe.Stop();
-            return true;
+            return await LocalIssuerServer.StartAsync(Options(port), ct);
         }
-        catch (System.Net.Sockets.SocketException)
+        catch (IOException) when (port == DefaultIssuerPort)
         {
-            return false;
+            return await LocalIssuerServer.StartAsync(Options(0), ct);
         }
     }
 
-    private static string WriteCredentials(string authority, string audience, string clientId, string clientSecret, int port)
+    private static string WriteCredentials(string directory, string authority, string audience, string clientId, string clientSecret, int port)
     {
-        var path = Path.Combine(FunctionsLocalHostOptions.FindRepositoryRoot(), CredentialsFile);
+        var path = Path.Combine(directory, CredentialsFileName);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var json = JsonSerializer.Serialize(new
         {

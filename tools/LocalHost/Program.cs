@@ -16,6 +16,15 @@ var configuration = new Option<string?>("--configuration", "-c")
 {
     Description = "Build configuration of the function app to run (default: the one LocalHost was built with).",
 };
+var credentialsDirectory = new Option<string?>("--credentials-dir")
+{
+    Description = "Where to write the local client credentials for the simulator (default: .localhost/ of this repository).",
+};
+var issuerPort = new Option<int>("--issuer-port")
+{
+    Description = "Port of the local token issuer on 127.0.0.1 when one is started (0 = any free port; 5055 falls back to any free port when taken).",
+    DefaultValueFactory = _ => LocalStandIns.DefaultIssuerPort,
+};
 var logLevel = new Option<LogLevel>("--log-level")
 {
     Description = "Minimum level of LocalHost's and the worker's log lines.",
@@ -24,7 +33,7 @@ var logLevel = new Option<LogLevel>("--log-level")
 
 var root = new RootCommand("LocalHost: a local stand-in for the Azure Functions host that runs the real worker.")
 {
-    port, appDirectory, configuration, logLevel,
+    port, appDirectory, configuration, credentialsDirectory, issuerPort, logLevel,
 };
 root.SetAction(async (parse, ct) =>
 {
@@ -48,7 +57,13 @@ root.SetAction(async (parse, ct) =>
     LocalStandIns standIns;
     try
     {
-        standIns = await LocalStandIns.StartAsync(options, loggerFactory, Console.Out, ct);
+        standIns = await LocalStandIns.StartAsync(
+            options,
+            parse.GetValue(credentialsDirectory) ?? Path.Combine(FunctionsLocalHostOptions.FindRepositoryRoot(), ".localhost"),
+            parse.GetValue(issuerPort),
+            loggerFactory,
+            Console.Out,
+            ct);
     }
     catch (IOException ex)
     {

@@ -28,10 +28,9 @@ public sealed class LocalMongoServer : IAsyncDisposable
     private int _nextReplyId;
     private bool _disposed;
 
-    private LocalMongoServer(ILogger logger)
+    private LocalMongoServer(ILogger logger, TimeProvider time)
     {
         _logger = logger;
-        var time = TimeProvider.System;
         _dispatcher = new CommandDispatcher(new InMemoryStore(), new CursorRegistry(time), new FailCommandPoint(), time, logger);
     }
 
@@ -42,9 +41,14 @@ public sealed class LocalMongoServer : IAsyncDisposable
     public string ConnectionString => string.Create(CultureInfo.InvariantCulture, $"mongodb://127.0.0.1:{Port}/?directConnection=true");
 
     /// <summary>Starts listening on 127.0.0.1 (port 0 = any free port).</summary>
-    public static async Task<LocalMongoServer> StartAsync(int port = 0, ILogger? logger = null, CancellationToken ct = default)
+    public static Task<LocalMongoServer> StartAsync(int port = 0, ILogger? logger = null, CancellationToken ct = default) =>
+        StartAsync(port, logger, TimeProvider.System, ct);
+
+    /// <summary>Starts listening with a clock of the caller's: fail-point blocks and cursor timeouts follow it (tests pass a fake one).</summary>
+    public static async Task<LocalMongoServer> StartAsync(int port, ILogger? logger, TimeProvider time, CancellationToken ct = default)
     {
-        var server = new LocalMongoServer(logger ?? NullLogger.Instance);
+        ArgumentNullException.ThrowIfNull(time);
+        var server = new LocalMongoServer(logger ?? NullLogger.Instance, time);
         await server.ListenAsync(port, ct).ConfigureAwait(false);
         return server;
     }

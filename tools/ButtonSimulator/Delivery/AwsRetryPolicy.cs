@@ -1,7 +1,7 @@
 namespace ButtonSimulator.Delivery;
 
 /// <summary>
-/// The AWS IoT HTTP action's retry rules (ARCHITECTURE §2): at most 2 retries (3 tries), only after
+/// The AWS IoT HTTP action's retry rules (docs/architecture.md, "AWS IoT"): at most 2 retries (3 tries), only after
 /// HTTP 429, 500–599 or a timeout; any other status, a response over 16 KiB or a closed connection is final.
 /// </summary>
 internal sealed record AwsRetryPolicy
@@ -38,6 +38,12 @@ internal enum AttemptKind
     Timeout,
     ConnectionClosed,
     ResponseTooLarge,
+
+    /// <summary>No access token for the Authorization header (in AWS: get_secret() failed); not retried.</summary>
+    TokenUnavailable,
+
+    /// <summary>The simulator was stopped (Ctrl+C) before an answer; AWS has no such case.</summary>
+    Interrupted,
 }
 
 /// <summary>What one HTTP try ended with.</summary>
@@ -51,6 +57,8 @@ internal sealed record AttemptOutcome(AttemptKind Kind, int StatusCode = 0, stri
         AttemptKind.Status => $"Failed to send message to HTTP endpoint. Received status code: {StatusCode}",
         AttemptKind.Timeout => "Failed to send message to HTTP endpoint. Request timed out",
         AttemptKind.ResponseTooLarge => $"Failed to send message to HTTP endpoint. Response exceeded 16384 bytes (status code: {StatusCode})",
+        AttemptKind.TokenUnavailable => $"Failed to evaluate the Authorization header: {Body}",
+        AttemptKind.Interrupted => "Not delivered: the simulator was interrupted before the HTTP endpoint answered",
         _ => "Failed to send message to HTTP endpoint. Connection closed",
     };
 }

@@ -5,9 +5,9 @@ using System.Text.Json.Serialization;
 namespace ButtonSimulator.Delivery;
 
 /// <summary>
-/// The request AWS IoT sends when an HTTP topic rule destination is created (ARCHITECTURE §2): POST to
-/// the confirmation URL with <c>?confirmationToken=</c>, two <c>x-amz-rules-engine-*</c> headers, a JSON
-/// body, and no bearer token.
+/// The request AWS IoT sends when an HTTP topic rule destination is created (aws/FACTS.md, "Destination
+/// confirmation"): POST to <c>{confirmationUrl}/?confirmationToken=…</c> (with that slash), two
+/// <c>x-amz-rules-engine-*</c> headers, a JSON body, and no bearer token.
 /// </summary>
 internal sealed record DestinationConfirmation(
     [property: JsonPropertyName("arn")] string Arn,
@@ -24,10 +24,21 @@ internal sealed record DestinationConfirmation(
         return new DestinationConfirmation(arn, confirmationToken, $"https://iot.{region}.{domain}/confirmdestination/{Uri.EscapeDataString(confirmationToken)}", "DestinationConfirmation");
     }
 
+    /// <summary>Where AWS posts the confirmation: the confirmation URL, a slash, then the token as a query parameter.</summary>
+    public Uri RequestUri(Uri confirmationUrl)
+    {
+        if (!string.IsNullOrEmpty(confirmationUrl.Query))
+        {
+            return new Uri(confirmationUrl.AbsoluteUri + "&confirmationToken=" + Uri.EscapeDataString(ConfirmationToken));
+        }
+
+        var path = confirmationUrl.AbsoluteUri.EndsWith('/') ? confirmationUrl.AbsoluteUri : confirmationUrl.AbsoluteUri + "/";
+        return new Uri(path + "?confirmationToken=" + Uri.EscapeDataString(ConfirmationToken));
+    }
+
     public HttpRequestMessage ToRequest(Uri confirmationUrl)
     {
-        var separator = string.IsNullOrEmpty(confirmationUrl.Query) ? "?" : "&";
-        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(confirmationUrl.AbsoluteUri + separator + "confirmationToken=" + Uri.EscapeDataString(ConfirmationToken)))
+        var request = new HttpRequestMessage(HttpMethod.Post, RequestUri(confirmationUrl))
         {
             Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(this)),
         };
@@ -36,4 +47,22 @@ internal sealed record DestinationConfirmation(
         request.Headers.Add("x-amz-rules-engine-destination-arn", Arn);
         return request;
     }
+}
+
+/// <summary>
+/// What to do after the function answered a destination confirmation, in the words the function's log and the
+/// token refresher use too (aws/FACTS.md, "Destination states"): confirming only moves an HTTP destination to
+/// DISABLED; it carries traffic once it is ENABLED.
+/// </summary>
+internal static class DestinationNextStep
+{
+    public static string EnableCommand(string arn) => $"aws iot update-topic-rule-destination --arn {arn} --status ENABLED";
+
+    /// <param name="outcome">The function's answer: confirmed, not-followed or failed.</param>
+    /// <param name="confirmCommand">The confirm command from the function's answer (token placeholder), if any.</param>
+    public static string After(string? outcome, string arn, string? confirmCommand) => outcome switch
+    {
+        "confirmed" => $"enable it (a confirmed destination is DISABLED until then): {EnableCommand(arn)} (the stack's token refresher does this on its next run when KeepDestinationEnabled=true)",
+        _ => $"confirm it: {confirmCommand ?? "aws iot confirm-topic-rule-destination --confirmation-token <token>"} (the token is in the function's log, valid 3 days), then enable it: {EnableCommand(arn)}",
+    };
 }

@@ -21,6 +21,9 @@ internal enum DeliveryOutcome
 
     /// <summary>Retries exhausted, timeout, oversized response or closed connection: written to the error action.</summary>
     Failed,
+
+    /// <summary>Stopped by Ctrl+C before an answer: written to the error action, as if AWS had given up.</summary>
+    Interrupted,
 }
 
 /// <summary>The result of delivering one request (one message, or one batch) including its retries.</summary>
@@ -40,7 +43,8 @@ internal sealed record DeliveryReport(
 /// <summary>
 /// Posts messages the way the AWS IoT HTTP action does: one JSON message, or a JSON array for a batch
 /// (headers of its last message), <c>Authorization: Bearer</c> from the token cache, AWS's retry rules,
-/// and an error-action record per message after the last failed try.
+/// and an error-action record after the last failed try (one per message, or one per batch in the batched
+/// shape, as AWS writes them: aws/FACTS.md).
 /// </summary>
 internal sealed class HttpActionSender(
     HttpClient http,
@@ -55,38 +59,56 @@ internal sealed class HttpActionSender(
 
     public Uri Url => url;
 
-    public async Task<DeliveryReport> SendAsync(IReadOnlyList<IotMessage> messages, bool asBatch, CancellationToken ct)
+    /// <summary>
+    /// Delivers <paramref name="messages"/> (one message, or a batch as one JSON array) with AWS's retries. When
+    /// <paramref name="ct"/> is cancelled (Ctrl+C) the delivery stops and is reported as interrupted, and its
+    /// messages still go to the error action: a record too many replays as a duplicate, a missing one loses a click.
+    /// </summary>
+    /// <param name="batchAcrossTopics">How a failed batch's error record is shaped: topic per entry (true) or at the top.</param>
+    public async Task<DeliveryReport> SendAsync(IReadOnlyList<IotMessage> messages, bool asBatch, CancellationToken ct, bool batchAcrossTopics = false)
     {
         ArgumentOutOfRangeException.ThrowIfZero(messages.Count);
         var body = asBatch ? BatchBody(messages) : messages[0].RuleOutput;
         var headers = messages[^1].Headers;
-        var token = tokens is null ? null : await tokens.GetTokenAsync(ct);
         var started = Stopwatch.GetTimestamp();
         var attempts = 0;
         var refreshes = 0;
         AttemptOutcome outcome;
-        while (true)
+        try
         {
-            attempts++;
-            outcome = await TryOnceAsync(body, headers, token, ct);
-            if (outcome is { Kind: AttemptKind.Status, StatusCode: 401 } && tokens is not null && token is not null && refreshes == 0)
+            var token = tokens is null ? null : await tokens.GetTokenAsync(ct);
+            while (true)
             {
-                // Our token was refused (expired or rotated keys): one new token, one resend. Not an AWS retry.
-                token = await tokens.RefreshAsync(token, ct);
-                refreshes++;
-                attempts--;
-                continue;
-            }
+                attempts++;
+                outcome = await TryOnceAsync(body, headers, token, ct);
+                if (outcome is { Kind: AttemptKind.Status, StatusCode: 401 } && tokens is not null && token is not null && refreshes == 0)
+                {
+                    // Our token was refused (expired or rotated keys): one new token, one resend. Not an AWS retry.
+                    token = await tokens.RefreshAsync(token, ct);
+                    refreshes++;
+                    attempts--;
+                    continue;
+                }
 
-            if (outcome.IsSuccess || !_policy.ShouldRetry(outcome, attempts))
-            {
-                break;
-            }
+                if (outcome.IsSuccess || !_policy.ShouldRetry(outcome, attempts))
+                {
+                    break;
+                }
 
-            if (_policy.RetryDelay > TimeSpan.Zero)
-            {
-                await Task.Delay(_policy.RetryDelay, time, ct);
+                if (_policy.RetryDelay > TimeSpan.Zero)
+                {
+                    await Task.Delay(_policy.RetryDelay, time, ct);
+                }
             }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            outcome = new AttemptOutcome(AttemptKind.Interrupted);
+        }
+        catch (TokenRequestException e)
+        {
+            // In AWS a failing get_secret() fails the action, and the message goes to the error action.
+            outcome = new AttemptOutcome(AttemptKind.TokenUnavailable, Body: e.Message);
         }
 
         var latency = Stopwatch.GetElapsedTime(started);
@@ -98,16 +120,23 @@ internal sealed class HttpActionSender(
 
         if (errorAction is not null)
         {
-            foreach (var message in messages)
+            // Written even when interrupted: these records are the only trace of the clicks.
+            var error = outcome.Describe();
+            if (asBatch)
             {
-                await errorAction.WriteAsync(ErrorActionRecord.For(message, ruleName, url, outcome.Describe()), ct);
+                await errorAction.WriteAsync(ErrorActionRecord.ForBatch(messages, batchAcrossTopics, ruleName, url, error), CancellationToken.None);
+            }
+            else
+            {
+                await errorAction.WriteAsync(ErrorActionRecord.For(messages[0], ruleName, url, error), CancellationToken.None);
             }
         }
 
         var rejected = outcome.Kind == AttemptKind.Status && !AwsRetryPolicy.IsRetryableStatus(outcome.StatusCode);
         // A 400 for a partly invalid batch still stored the valid clicks and says how many.
         var (partStored, partDuplicates) = outcome.StatusCode == 400 ? ReadCounts(outcome.Body) : (null, null);
-        return new DeliveryReport(messages.Count, rejected ? DeliveryOutcome.Rejected : DeliveryOutcome.Failed, outcome, attempts, refreshes, partStored ?? 0, partDuplicates ?? 0, latency);
+        var failure = rejected ? DeliveryOutcome.Rejected : outcome.Kind == AttemptKind.Interrupted ? DeliveryOutcome.Interrupted : DeliveryOutcome.Failed;
+        return new DeliveryReport(messages.Count, failure, outcome, attempts, refreshes, partStored ?? 0, partDuplicates ?? 0, latency);
     }
 
     internal static byte[] BatchBody(IReadOnlyList<IotMessage> messages)

@@ -1,155 +1,111 @@
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using ButtonSimulator.Payloads;
 
 namespace ButtonSimulator.ErrorAction;
 
-/// <summary>What an AWS IoT rule's error action receives after the last failed try (ARCHITECTURE §2).</summary>
+/// <summary>
+/// What an AWS IoT rule's error action receives after the last failed try, in either of its two shapes
+/// (aws/FACTS.md, "Error-action records"): one message with <c>base64OriginalPayload</c>,
+/// <c>cloudwatchTraceId</c>, <c>clientId</c> and <c>sourceIp</c> at the top level; or, with HTTP batching,
+/// one record per failed batch whose <c>payloadsWithMetadata</c> holds one entry per message and whose
+/// <c>failures[].affectedIds</c> name the entries each failure hit. With <c>batchAcrossTopics</c> the
+/// <c>topic</c> moves from the top level into each entry.
+/// </summary>
 internal sealed record ErrorActionRecord(
     [property: JsonPropertyName("ruleName")] string? RuleName,
-    [property: JsonPropertyName("topic")] string? Topic,
-    [property: JsonPropertyName("cloudwatchTraceId")] string? CloudwatchTraceId,
-    [property: JsonPropertyName("clientId")] string? ClientId,
-    [property: JsonPropertyName("base64OriginalPayload")] string? Base64OriginalPayload,
+    [property: JsonPropertyName("topic"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Topic,
+    [property: JsonPropertyName("cloudwatchTraceId"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? CloudwatchTraceId,
+    [property: JsonPropertyName("clientId"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ClientId,
+    [property: JsonPropertyName("sourceIp"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? SourceIp,
+    [property: JsonPropertyName("base64OriginalPayload"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Base64OriginalPayload,
+    [property: JsonPropertyName("payloadsWithMetadata"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<ErrorActionPayload>? PayloadsWithMetadata,
     [property: JsonPropertyName("failures")] IReadOnlyList<ErrorActionFailure>? Failures)
 {
+    /// <summary>The loopback address the simulator reports as the device's source IP.</summary>
+    public const string SimulatedSourceIp = "127.0.0.1";
+
+    /// <summary>Whether this is the batched shape (one record for a whole failed batch).</summary>
+    [JsonIgnore]
+    public bool IsBatched => PayloadsWithMetadata is not null;
+
+    /// <summary>Whether the record carries anything to replay.</summary>
+    [JsonIgnore]
+    public bool HasPayload => Base64OriginalPayload is not null || PayloadsWithMetadata is { Count: > 0 };
+
+    /// <summary>The record for one message that failed every try.</summary>
     public static ErrorActionRecord For(IotMessage message, string ruleName, Uri resource, string errorMessage) =>
-        new(ruleName, message.Topic, message.TraceId, message.ClientId, Convert.ToBase64String(message.OriginalPayload),
-            [new ErrorActionFailure("HttpAction", resource.AbsoluteUri, errorMessage)]);
+        new(ruleName, message.Topic, message.TraceId, message.ClientId, SimulatedSourceIp, Convert.ToBase64String(message.OriginalPayload), null,
+            [new ErrorActionFailure(null, "HttpAction", resource.AbsoluteUri, errorMessage)]);
 
-    /// <summary>The message the rule would post again; null when the record has no (valid base64) payload.</summary>
-    public IotMessage? ToMessage()
+    /// <summary>
+    /// The record for a batch that failed every try: entries numbered from 1, one failure naming all of them.
+    /// Without <paramref name="acrossTopics"/> every message of the batch has the same topic (AWS batches per
+    /// topic then), so the topic stays at the top level; with it, each entry carries its own.
+    /// </summary>
+    public static ErrorActionRecord ForBatch(IReadOnlyList<IotMessage> messages, bool acrossTopics, string ruleName, Uri resource, string errorMessage)
     {
-        if (string.IsNullOrEmpty(Base64OriginalPayload))
+        ArgumentOutOfRangeException.ThrowIfZero(messages.Count);
+        var entries = messages
+            .Select((m, i) => new ErrorActionPayload(i + 1, acrossTopics ? m.Topic : null, m.TraceId, m.ClientId, SimulatedSourceIp, Convert.ToBase64String(m.OriginalPayload)))
+            .ToArray();
+        return new ErrorActionRecord(ruleName, acrossTopics ? null : messages[0].Topic, null, null, null, null, entries,
+            [new ErrorActionFailure([.. entries.Select(e => e.Id)], "HttpAction", resource.AbsoluteUri, errorMessage)]);
+    }
+
+    /// <summary>
+    /// The messages this record asks to replay, each with the trace id it should carry, or why one cannot be
+    /// replayed. A batched entry is replayed when a failure names it in <c>affectedIds</c>, or when no failure
+    /// names any entry (nothing says which failed, so all did).
+    /// </summary>
+    /// <param name="keyTraceId">The rule's <c>traceid()</c> from the record's object key, if the key carries one (unbatched records only).</param>
+    public IReadOnlyList<ReplayItem> ReplayItems(string? keyTraceId)
+    {
+        if (PayloadsWithMetadata is null)
         {
-            return null;
+            // The key holds what the rule SQL's traceid() gave this very message; cloudwatchTraceId is the fallback.
+            return [Item(null, Base64OriginalPayload, Topic, ClientId, keyTraceId ?? CloudwatchTraceId)];
         }
 
-        var payload = new byte[Base64OriginalPayload.Length];
-        if (!Convert.TryFromBase64String(Base64OriginalPayload, payload, out var length))
+        var named = Failures?.Where(f => f.AffectedIds is not null).SelectMany(f => f.AffectedIds!).ToHashSet();
+        return PayloadsWithMetadata
+            .Select(e => named is { Count: > 0 } && !named.Contains(e.Id)
+                ? new ReplayItem(e.Id, null, null, NotFailed: true)
+                : Item(e.Id, e.Base64OriginalPayload, e.Topic ?? Topic, e.ClientId, e.CloudwatchTraceId))
+            .ToArray();
+    }
+
+    private static ReplayItem Item(int? entryId, string? base64, string? topic, string? clientId, string? traceId)
+    {
+        if (string.IsNullOrEmpty(base64))
         {
-            return null;
+            return new ReplayItem(entryId, null, "no base64OriginalPayload");
         }
 
-        payload = payload[..length];
-        var topic = Topic ?? string.Empty;
-        return ClickPayloads.FromOriginal(payload, topic, ClientId ?? string.Empty, CloudwatchTraceId ?? Guid.NewGuid().ToString());
+        var payload = new byte[base64.Length];
+        if (!Convert.TryFromBase64String(base64, payload, out var length))
+        {
+            return new ReplayItem(entryId, null, "base64OriginalPayload is not valid base64");
+        }
+
+        return new ReplayItem(entryId, ClickPayloads.FromOriginal(payload[..length], topic ?? string.Empty, clientId ?? string.Empty, traceId), null);
     }
 }
 
+/// <summary>One message of a batched error-action record.</summary>
+internal sealed record ErrorActionPayload(
+    [property: JsonPropertyName("id")] int Id,
+    [property: JsonPropertyName("topic"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Topic,
+    [property: JsonPropertyName("cloudwatchTraceId")] string? CloudwatchTraceId,
+    [property: JsonPropertyName("clientId")] string? ClientId,
+    [property: JsonPropertyName("sourceIp"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? SourceIp,
+    [property: JsonPropertyName("base64OriginalPayload")] string? Base64OriginalPayload);
+
+/// <summary>One failed action; <c>affectedIds</c> (batched records only) names the entries it hit.</summary>
 internal sealed record ErrorActionFailure(
+    [property: JsonPropertyName("affectedIds"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<int>? AffectedIds,
     [property: JsonPropertyName("failedAction")] string FailedAction,
     [property: JsonPropertyName("failedResource")] string FailedResource,
     [property: JsonPropertyName("errorMessage")] string ErrorMessage);
 
-/// <summary>Where failed messages go: a folder of JSON files, one record per file (as the S3 error action writes).</summary>
-internal interface IErrorActionSink
-{
-    Task WriteAsync(ErrorActionRecord record, CancellationToken ct);
-}
-
-internal sealed class ErrorActionFolder(string directory) : IErrorActionSink
-{
-    private int _written;
-
-    public int Written => Volatile.Read(ref _written);
-
-    public async Task WriteAsync(ErrorActionRecord record, CancellationToken ct)
-    {
-        Directory.CreateDirectory(directory);
-        // Same naming idea as the template's S3 key: ${timestamp()}-${newuuid()}.json.
-        var path = Path.Combine(directory, $"{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}-{Guid.NewGuid()}.json");
-        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(record), ct);
-        Interlocked.Increment(ref _written);
-    }
-}
-
-/// <summary>One record read from disk, or why a part of a file could not be read.</summary>
-internal sealed record ReadRecord(string Source, ErrorActionRecord? Record, string? Problem);
-
-/// <summary>Reads error-action records from files or folders: one JSON record per file, a JSON array, or JSON lines.</summary>
-internal static class ErrorActionReader
-{
-    public static IEnumerable<ReadRecord> Read(IEnumerable<string> paths)
-    {
-        foreach (var path in paths)
-        {
-            if (Directory.Exists(path))
-            {
-                foreach (var file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
-                {
-                    foreach (var record in ReadFile(file))
-                    {
-                        yield return record;
-                    }
-                }
-            }
-            else if (File.Exists(path))
-            {
-                foreach (var record in ReadFile(path))
-                {
-                    yield return record;
-                }
-            }
-            else
-            {
-                yield return new ReadRecord(path, null, "no such file or folder");
-            }
-        }
-    }
-
-    private static IEnumerable<ReadRecord> ReadFile(string file)
-    {
-        var text = File.ReadAllText(file, Encoding.UTF8).Trim();
-        if (text.Length == 0)
-        {
-            yield break;
-        }
-
-        var whole = TryParse(text);
-        if (whole is not null)
-        {
-            foreach (var (record, i) in whole.Select((r, i) => (r, i)))
-            {
-                yield return new ReadRecord(whole.Count > 1 ? $"{file}[{i}]" : file, record, null);
-            }
-
-            yield break;
-        }
-
-        var lineNumber = 0;
-        foreach (var line in text.Split('\n'))
-        {
-            lineNumber++;
-            if (line.Trim().Length == 0)
-            {
-                continue;
-            }
-
-            var records = TryParse(line.Trim());
-            yield return records is { Count: 1 }
-                ? new ReadRecord($"{file}:{lineNumber}", records[0], null)
-                : new ReadRecord($"{file}:{lineNumber}", null, "not an error-action record");
-        }
-    }
-
-    private static List<ErrorActionRecord>? TryParse(string json)
-    {
-        try
-        {
-            if (json.StartsWith('['))
-            {
-                var many = JsonSerializer.Deserialize<List<ErrorActionRecord>>(json);
-                return many is not null && many.TrueForAll(r => r?.Base64OriginalPayload is not null) ? many : null;
-            }
-
-            var one = JsonSerializer.Deserialize<ErrorActionRecord>(json);
-            return one?.Base64OriginalPayload is null ? null : [one];
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-}
+/// <summary>A message to re-post (or why not); <paramref name="EntryId"/> is the batched entry's id.</summary>
+internal sealed record ReplayItem(int? EntryId, IotMessage? Message, string? Problem, bool NotFailed = false);

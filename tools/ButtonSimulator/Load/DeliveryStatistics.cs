@@ -7,7 +7,7 @@ internal sealed class DeliveryStatistics
 {
     private readonly Lock _lock = new();
     private readonly List<double> _latenciesMs = [];
-    private int _sent, _requests, _accepted, _duplicates, _rejected, _retried, _failedToErrorAction, _tokenResends;
+    private int _sent, _requests, _accepted, _duplicates, _rejected, _retried, _failedToErrorAction, _interrupted, _tokenResends;
 
     public int Sent => Volatile.Read(ref _sent);
 
@@ -27,6 +27,9 @@ internal sealed class DeliveryStatistics
     /// <summary>Messages written to the error action (rejected or out of retries; AWS writes a whole refused batch).</summary>
     public int FailedToErrorAction => Volatile.Read(ref _failedToErrorAction);
 
+    /// <summary>Messages whose delivery Ctrl+C cut short (counted in <see cref="FailedToErrorAction"/> too).</summary>
+    public int Interrupted => Volatile.Read(ref _interrupted);
+
     public int TokenResends => Volatile.Read(ref _tokenResends);
 
     public void Record(DeliveryReport report)
@@ -42,9 +45,14 @@ internal sealed class DeliveryStatistics
             Interlocked.Add(ref _rejected, report.Messages - report.Stored - report.Duplicates);
         }
 
-        if (report.Outcome is DeliveryOutcome.Rejected or DeliveryOutcome.Failed)
+        if (report.Outcome is DeliveryOutcome.Rejected or DeliveryOutcome.Failed or DeliveryOutcome.Interrupted)
         {
             Interlocked.Add(ref _failedToErrorAction, report.Messages);
+        }
+
+        if (report.Outcome == DeliveryOutcome.Interrupted)
+        {
+            Interlocked.Add(ref _interrupted, report.Messages);
         }
 
         lock (_lock)

@@ -14,7 +14,8 @@ internal sealed record LoadSettings(
     int MaxInFlight = 256);
 
 /// <summary>Result of a load run.</summary>
-internal sealed record LoadSummary(DeliveryStatistics Statistics, TimeSpan Elapsed)
+/// <param name="Stopped">Whether the run was stopped (Ctrl+C) before its duration.</param>
+internal sealed record LoadSummary(DeliveryStatistics Statistics, TimeSpan Elapsed, bool Stopped = false)
 {
     public double AchievedClicksPerSecond => Elapsed.TotalSeconds > 0 ? Statistics.Sent / Elapsed.TotalSeconds : 0;
 }
@@ -24,7 +25,15 @@ internal sealed class LoadRunner(HttpActionSender sender, LoadSettings settings,
 {
     public DeliveryStatistics Statistics { get; } = new();
 
-    public async Task<LoadSummary> RunAsync(CancellationToken ct)
+    public Task<LoadSummary> RunAsync(CancellationToken ct) => RunAsync(ct, ct);
+
+    /// <summary>
+    /// Clicks until the duration ends or <paramref name="stop"/> is cancelled, then sends what is batched and
+    /// waits for every delivery. Deliveries still running when <paramref name="abort"/> is cancelled end as
+    /// interrupted and go to the error action, so every click generated is accounted for in the statistics
+    /// and, if not delivered, in an error-action record.
+    /// </summary>
+    public async Task<LoadSummary> RunAsync(CancellationToken stop, CancellationToken abort)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(settings.Buttons, 1);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(settings.ClicksPerSecondPerButton);
@@ -34,13 +43,15 @@ internal sealed class LoadRunner(HttpActionSender sender, LoadSettings settings,
         using var inFlight = new SemaphoreSlim(settings.MaxInFlight);
         var sends = new List<Task>();
         var started = Stopwatch.GetTimestamp();
+        var acrossTopics = settings.Batching?.AcrossTopics ?? false;
 
         async Task DeliverAsync(IReadOnlyList<IotMessage> messages, bool asBatch)
         {
-            await inFlight.WaitAsync(ct);
+            // No cancellation here: a message that waits for a slot must still be sent or recorded.
+            await inFlight.WaitAsync(CancellationToken.None);
             try
             {
-                Statistics.Record(await sender.SendAsync(messages, asBatch, ct));
+                Statistics.Record(await sender.SendAsync(messages, asBatch, abort, acrossTopics));
             }
             finally
             {
@@ -52,13 +63,20 @@ internal sealed class LoadRunner(HttpActionSender sender, LoadSettings settings,
         try
         {
             var startedAt = time.GetUtcNow();
-            for (long i = 0; i < totalClicks && !ct.IsCancellationRequested; i++)
+            for (long i = 0; i < totalClicks && !stop.IsCancellationRequested; i++)
             {
                 var due = startedAt + TimeSpan.FromSeconds(i / totalRate);
                 var wait = due - time.GetUtcNow();
                 if (wait > TimeSpan.FromMilliseconds(1))
                 {
-                    await Task.Delay(wait, time, ct);
+                    try
+                    {
+                        await Task.Delay(wait, time, stop);
+                    }
+                    catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                    {
+                        break;
+                    }
                 }
 
                 // Mostly single clicks, like people use buttons.
@@ -88,6 +106,6 @@ internal sealed class LoadRunner(HttpActionSender sender, LoadSettings settings,
             await Task.WhenAll(sends);
         }
 
-        return new LoadSummary(Statistics, Stopwatch.GetElapsedTime(started));
+        return new LoadSummary(Statistics, Stopwatch.GetElapsedTime(started), stop.IsCancellationRequested);
     }
 }

@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 
 namespace ButtonSimulator.Payloads;
 
-/// <summary>The device message shapes the function accepts (ARCHITECTURE §2).</summary>
+/// <summary>The device message shapes the function accepts (docs/architecture.md, "AWS IoT").</summary>
 internal enum ButtonShape
 {
     /// <summary>Classic AWS IoT Button: {serialNumber, batteryVoltage, clickType}.</summary>
@@ -101,9 +101,10 @@ internal static class ClickPayloads
 
     /// <summary>
     /// Rebuilds the message the rule would have posted from an error-action record: the original payload
-    /// plus the topic and the same trace id, so the function derives the same event id as the first time.
+    /// plus the topic and the trace id, so the function derives the same event id as the first time. Without a
+    /// trace id none is invented: the function then derives the id from the payload itself.
     /// </summary>
-    public static IotMessage FromOriginal(byte[] originalPayload, string topic, string clientId, string traceId)
+    public static IotMessage FromOriginal(byte[] originalPayload, string topic, string clientId, string? traceId)
     {
         byte[] output = originalPayload;
         try
@@ -111,7 +112,11 @@ internal static class ClickPayloads
             if (JsonNode.Parse(originalPayload) is JsonObject payload)
             {
                 payload["topic"] ??= topic;
-                payload["traceId"] ??= traceId;
+                if (!string.IsNullOrEmpty(traceId))
+                {
+                    payload["traceId"] ??= traceId;
+                }
+
                 output = Utf8(payload);
             }
         }
@@ -120,7 +125,7 @@ internal static class ClickPayloads
             // Not JSON: re-post the bytes unchanged, as the rule would have.
         }
 
-        return new IotMessage(topic, clientId, traceId, originalPayload, output, NoHeaders);
+        return new IotMessage(topic, clientId, traceId ?? string.Empty, originalPayload, output, NoHeaders);
     }
 
     private static byte[] Utf8(JsonNode node) => Encoding.UTF8.GetBytes(node.ToJsonString());

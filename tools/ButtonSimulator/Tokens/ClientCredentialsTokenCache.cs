@@ -28,6 +28,9 @@ internal sealed class ClientCredentialsTokenCache(HttpClient http, TokenEndpoint
     // Refresh this long before expiry: 5 minutes, or 10% of a short lifetime.
     private static readonly TimeSpan MaxEarlyRefresh = TimeSpan.FromMinutes(5);
 
+    /// <summary>The shared client has no timeout (the sender times each try itself), so a token request gets its own.</summary>
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
+
     private readonly SemaphoreSlim _gate = new(1, 1);
     private CachedToken? _current;
     private int _requests;
@@ -97,13 +100,20 @@ internal sealed class ClientCredentialsTokenCache(HttpClient http, TokenEndpoint
             ["audience"] = endpoint.Audience,
         });
         HttpResponseMessage response;
+        // Wall-clock on purpose: a safety net, and tests that move a fake clock must not trip it.
+        using var timeout = new CancellationTokenSource(RequestTimeout);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
         try
         {
-            response = await http.PostAsync(endpoint.TokenUrl, content, ct);
+            response = await http.PostAsync(endpoint.TokenUrl, content, linked.Token);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            throw new TokenRequestException($"token endpoint {endpoint.TokenUrl} did not answer within {RequestTimeout.TotalSeconds:0} s: check the issuer, or point --authority/--token-url at a working one");
         }
         catch (HttpRequestException e)
         {
-            throw new TokenRequestException($"token endpoint {endpoint.TokenUrl} unreachable: {e.Message}");
+            throw new TokenRequestException($"token endpoint {endpoint.TokenUrl} unreachable ({e.Message}): start the issuer (dotnet run --project tools/LocalHost starts one) or point --authority/--token-url at yours");
         }
 
         using var _ = response;
@@ -119,12 +129,13 @@ internal sealed class ClientCredentialsTokenCache(HttpClient http, TokenEndpoint
 
         if (!response.IsSuccessStatusCode)
         {
-            throw new TokenRequestException($"token request to {endpoint.TokenUrl} refused: HTTP {(int)response.StatusCode} {body?.Error} {body?.ErrorDescription}".TrimEnd());
+            var reason = $"{body?.Error} {body?.ErrorDescription}".Trim();
+            throw new TokenRequestException($"token request to {endpoint.TokenUrl} refused (HTTP {(int)response.StatusCode}{(reason.Length > 0 ? " " + reason : "")}): check --client-id, --client-secret and --audience (LocalHost makes a new client on every start)");
         }
 
         if (body is null || string.IsNullOrEmpty(body.AccessToken) || body.ExpiresIn is not > 0)
         {
-            throw new TokenRequestException($"token response from {endpoint.TokenUrl} lacks access_token or a positive expires_in");
+            throw new TokenRequestException($"token response from {endpoint.TokenUrl} lacks access_token or a positive expires_in: is --token-url an OAuth 2.0 token endpoint?");
         }
 
         var lifetime = TimeSpan.FromSeconds(body.ExpiresIn.Value);

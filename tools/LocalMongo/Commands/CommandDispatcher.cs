@@ -6,10 +6,14 @@ using MongoDB.Bson;
 namespace LocalMongo.Commands;
 
 /// <summary>
-/// Runs one command document and returns mongod's reply, or null when a fail point says to close the
-/// connection. Implements exactly the commands ButtonFunctions sends (see README "LocalMongo").
+/// Runs one command document and returns mongod's reply, or null when a fail point says to close the connection.
+/// It finds the command's database, lets the <c>failCommand</c> fail point act first, and hands the command to the
+/// family that implements it (<see cref="ICommandFamily"/>): what ButtonFunctions' store sends (the handshake, inserts,
+/// finds, aggregations, index creation) and what its tests and the stand-in's own tests use on top (deletes, drops,
+/// listings, counts, fail points). Real mongod commands outside that answer NotImplemented (238), unknown names
+/// CommandNotFound (59), as mongod does — so nothing is silently half-supported.
 /// </summary>
-internal sealed class CommandDispatcher(InMemoryStore store, CursorRegistry cursors, FailCommandPoint failPoint, TimeProvider time, ILogger logger)
+internal sealed class CommandDispatcher
 {
     public const int MaxBsonObjectSize = 16 * 1024 * 1024;
     public const int MaxMessageSizeBytes = 48_000_000;
@@ -29,6 +33,34 @@ internal sealed class CommandDispatcher(InMemoryStore store, CursorRegistry curs
         "connectionStatus", "whatsmyuri", "getCmdLineOpts", "createUser", "dropUser", "usersInfo",
         "listSearchIndexes", "createSearchIndexes", "shardCollection", "getLastError",
     };
+
+    private readonly Dictionary<string, ICommandFamily> _families = new(StringComparer.Ordinal);
+    private readonly FailCommandPoint _failPoint;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    public CommandDispatcher(InMemoryStore store, CursorRegistry cursors, FailCommandPoint failPoint, TimeProvider time, ILogger logger)
+    {
+        _failPoint = failPoint;
+        _time = time;
+        _logger = logger;
+        ICommandFamily[] families =
+        [
+            new ServerCommands(store, time),
+            new FailPointCommands(failPoint, logger),
+            new CollectionCommands(store, cursors),
+            new IndexCommands(store, cursors),
+            new WriteCommands(store),
+            new QueryCommands(store, cursors),
+        ];
+        foreach (var family in families)
+        {
+            foreach (var name in family.Names)
+            {
+                _families.Add(name, family);
+            }
+        }
+    }
 
     public async ValueTask<BsonDocument?> ExecuteAsync(BsonDocument command, string? legacyDatabase, ConnectionContext connection, CancellationToken ct)
     {
@@ -59,12 +91,12 @@ internal sealed class CommandDispatcher(InMemoryStore store, CursorRegistry curs
             var collection = name == "getMore"
                 ? command.GetValue("collection", BsonNull.Value) as BsonString
                 : command[0] as BsonString;
-            fail = failPoint.Evaluate(name, database, collection?.Value, connection.AppName);
+            fail = _failPoint.Evaluate(name, database, collection?.Value, connection.AppName);
         }
 
         if (fail is not null)
         {
-            LocalMongoLog.FailPointFired(logger, name, connection.Id, fail.ErrorCode, fail.CloseConnection);
+            LocalMongoLog.FailPointFired(_logger, name, connection.Id, fail.ErrorCode, fail.CloseConnection);
             if (fail.CloseConnection)
             {
                 return null;
@@ -72,7 +104,7 @@ internal sealed class CommandDispatcher(InMemoryStore store, CursorRegistry curs
 
             if (fail.Block is { } block)
             {
-                await Task.Delay(block, time, ct).ConfigureAwait(false);
+                await Task.Delay(block, _time, ct).ConfigureAwait(false);
             }
 
             if (fail.ErrorCode is not null && !(fail.WriteErrorsFrom is not null && name == "insert"))
@@ -84,9 +116,7 @@ internal sealed class CommandDispatcher(InMemoryStore store, CursorRegistry curs
         BsonDocument reply;
         try
         {
-            reply = name == "insert" && fail is { ErrorCode: { } code, WriteErrorsFrom: { } from }
-                ? Insert(command, database, (from, ErrorCodes.Reply(code, fail.Message)))
-                : Run(name, command, database, connection, legacyDatabase is not null);
+            reply = Run(name, command, new CommandScope(database, connection, fail), legacyDatabase is not null);
         }
         catch (CommandException e)
         {
@@ -95,7 +125,7 @@ internal sealed class CommandDispatcher(InMemoryStore store, CursorRegistry curs
         catch (Exception e) when (e is InvalidCastException or FormatException or ArgumentException or OverflowException or InvalidOperationException or KeyNotFoundException)
         {
             // A field of the wrong BSON type that no explicit check caught: a client error, not a server crash.
-            LocalMongoLog.CommandRejected(logger, e, name, connection.Id);
+            LocalMongoLog.CommandRejected(_logger, e, name, connection.Id);
             reply = ErrorCodes.Reply(ErrorCodes.TypeMismatch, $"LocalMongo could not process '{name}': {e.Message}");
         }
 
@@ -107,580 +137,32 @@ internal sealed class CommandDispatcher(InMemoryStore store, CursorRegistry curs
         return reply;
     }
 
-    private BsonDocument Run(string name, BsonDocument cmd, string db, ConnectionContext connection, bool legacy)
+    private BsonDocument Run(string name, BsonDocument command, CommandScope scope, bool legacy)
     {
         if (legacy && name is not ("isMaster" or "ismaster" or "hello"))
         {
             throw new CommandException(ErrorCodes.UnsupportedOpQueryCommand, $"Unsupported OP_QUERY command: {name}. The client driver may require an upgrade. For more details see https://dochub.mongodb.org/core/legacy-opcode-removal");
         }
 
-        return name switch
+        if (_families.TryGetValue(name, out var family))
         {
-            "hello" or "isMaster" or "ismaster" => Hello(cmd, name == "hello", connection),
-            "ping" => Ok(),
-            "buildInfo" or "buildinfo" => BuildInfo(),
-            "endSessions" => Ok(),
-            "listDatabases" => ListDatabases(),
-            "configureFailPoint" => ConfigureFailPoint(cmd, db),
-            "create" => Create(cmd, db),
-            "insert" => Insert(cmd, db),
-            "find" => Find(cmd, db),
-            "getMore" => GetMore(cmd, db),
-            "killCursors" => KillCursors(cmd),
-            "createIndexes" => CreateIndexes(cmd, db),
-            "listIndexes" => ListIndexes(cmd, db),
-            "listCollections" => ListCollections(cmd, db),
-            "drop" => Drop(cmd, db),
-            "dropDatabase" => DropDatabase(db),
-            "delete" => Delete(cmd, db),
-            "aggregate" => Aggregate(cmd, db),
-            "count" => Count(cmd, db),
-            "dropIndexes" => DropIndexes(cmd, db),
-            _ when RealButUnimplemented.Contains(name) => throw Filter.NotImplemented($"the '{name}' command"),
-            _ => throw new CommandException(ErrorCodes.CommandNotFound, $"no such command: '{name}'"),
-        };
-    }
-
-    private static BsonDocument Ok() => new("ok", 1.0);
-
-    private BsonDocument Hello(BsonDocument cmd, bool isHello, ConnectionContext connection)
-    {
-        if (cmd.GetValue("client", BsonNull.Value) is BsonDocument client
-            && client.GetValue("application", BsonNull.Value) is BsonDocument app
-            && app.GetValue("name", BsonNull.Value) is BsonString appName)
-        {
-            connection.AppName = appName.Value;
+            return family.Run(name, command, scope);
         }
 
-        // Deliberately absent (ARCHITECTURE.md §9): topologyVersion (would switch the driver to streaming
-        // hello), logicalSessionTimeoutMinutes (would add lsid to every command), setName/hosts (replica set).
-        var reply = new BsonDocument();
-        if (cmd.GetValue("helloOk", false).ToBoolean())
-        {
-            reply.Add("helloOk", true);
-        }
-
-        reply.Add(isHello ? "isWritablePrimary" : "ismaster", true);
-        reply.AddRange(new BsonDocument
-        {
-            { "maxBsonObjectSize", MaxBsonObjectSize },
-            { "maxMessageSizeBytes", MaxMessageSizeBytes },
-            { "maxWriteBatchSize", MaxWriteBatchSize },
-            { "localTime", new BsonDateTime(time.GetUtcNow().UtcDateTime) },
-            { "connectionId", connection.Id },
-            { "minWireVersion", 0 },
-            { "maxWireVersion", MaxWireVersion },
-            { "readOnly", false },
-            { "ok", 1.0 },
-        });
-        return reply;
-    }
-
-    private static BsonDocument BuildInfo() => new()
-    {
-        { "version", "7.0.0" },
-        { "gitVersion", "localmongo-in-memory-stand-in" },
-        { "versionArray", new BsonArray { 7, 0, 0, 0 } },
-        { "bits", 64 },
-        { "debug", false },
-        { "maxBsonObjectSize", MaxBsonObjectSize },
-        { "storageEngines", new BsonArray { "inMemory" } },
-        { "javascriptEngine", "none" },
-        { "ok", 1.0 },
-    };
-
-    private BsonDocument ListDatabases()
-    {
-        var names = store.DatabaseNames();
-        return new BsonDocument
-        {
-            { "databases", new BsonArray(names.Select(n => new BsonDocument { { "name", n }, { "sizeOnDisk", 0L }, { "empty", false } })) },
-            { "totalSize", 0L },
-            { "totalSizeMb", 0L },
-            { "ok", 1.0 },
-        };
-    }
-
-    private BsonDocument ConfigureFailPoint(BsonDocument cmd, string db)
-    {
-        if (db != "admin")
-        {
-            throw new CommandException(ErrorCodes.Unauthorized, "configureFailPoint may only be run against the admin database.");
-        }
-
-        var point = cmd[0] is BsonString s ? s.Value : string.Empty;
-        if (point != "failCommand")
-        {
-            throw Filter.NotImplemented($"the fail point '{point}' (only 'failCommand' exists here)");
-        }
-
-        var reply = failPoint.Configure(cmd);
-        var mode = cmd.GetValue("mode", BsonNull.Value);
-        LocalMongoLog.FailPointConfigured(logger, mode);
-        return reply;
-    }
-
-    private BsonDocument Create(BsonDocument cmd, string db)
-    {
-        var name = CollectionName(cmd, "create");
-        if (cmd.GetValue("capped", false).ToBoolean() || cmd.Contains("timeseries") || cmd.Contains("viewOn"))
-        {
-            throw Filter.NotImplemented("capped, time-series collections and views");
-        }
-
-        store.GetOrCreate(db, name, out var created);
-        if (!created)
-        {
-            throw new CommandException(48, $"Collection {db}.{name} already exists.");
-        }
-
-        return Ok();
-    }
-
-    private BsonDocument Insert(BsonDocument cmd, string db, (int From, BsonDocument Error)? injected = null)
-    {
-        var name = CollectionName(cmd, "insert");
-        if (cmd.GetValue("documents", BsonNull.Value) is not BsonArray documents)
-        {
-            throw new CommandException(40414, "BSON field 'insert.documents' is missing but a required field");
-        }
-
-        if (documents.Count > MaxWriteBatchSize)
-        {
-            throw new CommandException(ErrorCodes.InvalidLength, $"Write batch sizes must be between 1 and {MaxWriteBatchSize}. Got {documents.Count} operations.");
-        }
-
-        var ordered = cmd.GetValue("ordered", true).ToBoolean();
-        var writeErrors = new BsonArray();
-        var n = 0;
-        while (true)
-        {
-            var collection = store.GetOrCreate(db, name, out _);
-            lock (collection.Sync)
-            {
-                if (collection.Dropped)
-                {
-                    continue;
-                }
-
-                for (var i = 0; i < documents.Count; i++)
-                {
-                    var error = injected is { } fault && i >= fault.From
-                        ? new BsonDocument { { "code", fault.Error["code"] }, { "errmsg", fault.Error["errmsg"] } }
-                        : documents[i] is BsonDocument doc
-                            ? PrepareId(doc) ?? collection.Insert(doc)
-                            : new BsonDocument { { "code", ErrorCodes.TypeMismatch }, { "errmsg", "documents to insert must be objects" } };
-                    if (error is null)
-                    {
-                        n++;
-                        continue;
-                    }
-
-                    writeErrors.Add(new BsonDocument("index", i).AddRange(error));
-                    if (ordered)
-                    {
-                        break;
-                    }
-                }
-            }
-
-            break;
-        }
-
-        var reply = new BsonDocument("n", n);
-        if (writeErrors.Count > 0)
-        {
-            reply.Add("writeErrors", writeErrors);
-        }
-
-        reply.Add("ok", 1.0);
-        return reply;
-    }
-
-    /// <summary>mongod adds a missing _id (an ObjectId, as the first field) and refuses arrays and regexes.</summary>
-    private static BsonDocument? PrepareId(BsonDocument doc)
-    {
-        if (!doc.TryGetValue("_id", out var id))
-        {
-            doc.InsertAt(0, new BsonElement("_id", ObjectId.GenerateNewId()));
-            return null;
-        }
-
-        var problem = id.BsonType switch
-        {
-            BsonType.Array => "The '_id' value cannot be of type array",
-            BsonType.RegularExpression => "can't use a regex for _id",
-            BsonType.Undefined => "can't use a undefined for _id",
-            _ => null,
-        };
-        return problem is null ? null : new BsonDocument { { "code", ErrorCodes.InvalidIdField }, { "errmsg", problem } };
-    }
-
-    private BsonDocument Find(BsonDocument cmd, string db)
-    {
-        var name = CollectionName(cmd, "find");
-        var filter = Filter.Compile(OptionalDocument(cmd, "filter"));
-        var sort = SortSpec.Parse(OptionalDocument(cmd, "sort"));
-
-        // hint { $natural: -1 } without a sort makes mongod scan backwards: newest inserted first.
-        if (sort is null && cmd.GetValue("hint", BsonNull.Value) is BsonDocument { ElementCount: 1 } hint && hint.GetElement(0).Name == "$natural")
-        {
-            sort = SortSpec.Parse(hint);
-        }
-
-        var projection = Projection.Parse(OptionalDocument(cmd, "projection"));
-        var skip = OptionalCount(cmd, "skip");
-        var limit = OptionalCount(cmd, "limit");
-        var batchSize = OptionalCount(cmd, "batchSize");
-        RejectCollation(cmd);
-
-        // Each of these changes which documents come back, or their shape: ignoring one would answer wrongly.
-        if (cmd.Contains("min") || cmd.Contains("max") || cmd.GetValue("returnKey", false).ToBoolean()
-            || cmd.GetValue("showRecordId", false).ToBoolean() || cmd.GetValue("tailable", false).ToBoolean())
-        {
-            throw Filter.NotImplemented("find with min, max, returnKey, showRecordId or tailable");
-        }
-
-        var results = Scan(db, name).Where(filter);
-        if (sort is not null)
-        {
-            results = sort.Apply(results);
-        }
-
-        results = results.Skip(skip ?? 0);
-        if (limit is > 0)
-        {
-            results = results.Take(limit.Value);
-        }
-
-        if (projection is not null)
-        {
-            results = results.Select(projection.Apply);
-        }
-
-        return cursors.Open(db + "." + name, results, batchSize, cmd.GetValue("singleBatch", false).ToBoolean());
-    }
-
-    private BsonDocument GetMore(BsonDocument cmd, string db)
-    {
-        if (cmd["getMore"] is not BsonInt64 id)
-        {
-            throw new CommandException(ErrorCodes.TypeMismatch, $"BSON field 'getMore.getMore' is the wrong type '{cmd["getMore"].BsonType}', expected type 'long'");
-        }
-
-        if (cmd.GetValue("collection", BsonNull.Value) is not BsonString collection)
-        {
-            throw new CommandException(40414, "BSON field 'getMore.collection' is missing but a required field");
-        }
-
-        return cursors.GetMore(id.Value, db + "." + collection.Value, OptionalCount(cmd, "batchSize"));
-    }
-
-    private BsonDocument KillCursors(BsonDocument cmd)
-    {
-        CollectionName(cmd, "killCursors");
-        if (cmd.GetValue("cursors", BsonNull.Value) is not BsonArray ids)
-        {
-            throw new CommandException(40414, "BSON field 'killCursors.cursors' is missing but a required field");
-        }
-
-        var killed = new BsonArray();
-        var notFound = new BsonArray();
-        foreach (var id in ids)
-        {
-            (cursors.Kill(id.ToInt64()) ? killed : notFound).Add(id);
-        }
-
-        return new BsonDocument
-        {
-            { "cursorsKilled", killed },
-            { "cursorsNotFound", notFound },
-            { "cursorsAlive", new BsonArray() },
-            { "cursorsUnknown", new BsonArray() },
-            { "ok", 1.0 },
-        };
-    }
-
-    private BsonDocument CreateIndexes(BsonDocument cmd, string db)
-    {
-        var name = CollectionName(cmd, "createIndexes");
-        if (cmd.GetValue("indexes", BsonNull.Value) is not BsonArray { Count: > 0 } indexes)
-        {
-            throw new CommandException(ErrorCodes.BadValue, "Must specify at least one index to create");
-        }
-
-        var specs = indexes.Select(IndexDefinition.Normalize).ToList();
-        while (true)
-        {
-            var collection = store.GetOrCreate(db, name, out var created);
-            lock (collection.Sync)
-            {
-                if (collection.Dropped)
-                {
-                    continue;
-                }
-
-                var before = collection.IndexCount;
-                var plan = collection.PlanIndexes(specs);
-                var reply = new BsonDocument { { "numIndexesBefore", before } };
-                if (plan.Count == 0)
-                {
-                    reply.Add("numIndexesAfter", before);
-                    reply.Add("note", "all indexes already exist");
-                }
-                else
-                {
-                    collection.BuildIndexes(plan);
-                    reply.Add("numIndexesAfter", collection.IndexCount);
-                }
-
-                if (created || plan.Count > 0)
-                {
-                    reply.Add("createdCollectionAutomatically", created);
-                }
-
-                reply.Add("ok", 1.0);
-                return reply;
-            }
-        }
-    }
-
-    private BsonDocument ListIndexes(BsonDocument cmd, string db)
-    {
-        var name = CollectionName(cmd, "listIndexes");
-        var collection = store.Find(db, name) ?? throw new CommandException(ErrorCodes.NamespaceNotFound, $"ns does not exist: {db}.{name}");
-        List<BsonDocument> specs;
-        lock (collection.Sync)
-        {
-            specs = [.. collection.Indexes.Select(i => i.Spec)];
-        }
-
-        return cursors.Open($"{db}.$cmd.listIndexes.{name}", specs, CursorBatchSize(cmd, required: false), singleBatch: false);
-    }
-
-    private BsonDocument ListCollections(BsonDocument cmd, string db)
-    {
-        var filter = Filter.Compile(OptionalDocument(cmd, "filter"));
-        var nameOnly = cmd.GetValue("nameOnly", false).ToBoolean();
-        var infos = store.Collections(db).Select(c => nameOnly
-            ? new BsonDocument { { "name", c.Name }, { "type", "collection" } }
-            : new BsonDocument
-            {
-                { "name", c.Name },
-                { "type", "collection" },
-                { "options", new BsonDocument() },
-                { "info", new BsonDocument { { "readOnly", false }, { "uuid", new BsonBinaryData(c.Uuid, GuidRepresentation.Standard) } } },
-                { "idIndex", IndexDefinition.IdIndexSpec() },
-            }).Where(filter).ToList();
-        return cursors.Open($"{db}.$cmd.listCollections", infos, CursorBatchSize(cmd, required: false), singleBatch: false);
-    }
-
-    private BsonDocument Drop(BsonDocument cmd, string db)
-    {
-        var name = CollectionName(cmd, "drop");
-
-        // Since MongoDB 7.0 dropping a collection that does not exist succeeds.
-        var dropped = store.Drop(db, name);
-        if (dropped is null)
-        {
-            return Ok();
-        }
-
-        return new BsonDocument { { "nIndexesWas", dropped.IndexCount }, { "ns", dropped.Namespace }, { "ok", 1.0 } };
-    }
-
-    private BsonDocument DropIndexes(BsonDocument cmd, string db)
-    {
-        var name = CollectionName(cmd, "dropIndexes");
-        var collection = store.Find(db, name) ?? throw new CommandException(ErrorCodes.NamespaceNotFound, $"ns not found {db}.{name}");
-        var which = cmd.GetValue("index", BsonNull.Value);
-        lock (collection.Sync)
-        {
-            var before = collection.IndexCount;
-            collection.DropIndexes(which);
-            return new BsonDocument { { "nIndexesWas", before }, { "ok", 1.0 } };
-        }
-    }
-
-    private BsonDocument DropDatabase(string db)
-    {
-        store.DropDatabase(db);
-        return new BsonDocument { { "dropped", db }, { "ok", 1.0 } };
-    }
-
-    private BsonDocument Delete(BsonDocument cmd, string db)
-    {
-        var name = CollectionName(cmd, "delete");
-        if (cmd.GetValue("deletes", BsonNull.Value) is not BsonArray deletes)
-        {
-            throw new CommandException(40414, "BSON field 'delete.deletes' is missing but a required field");
-        }
-
-        var ordered = cmd.GetValue("ordered", true).ToBoolean();
-        var writeErrors = new BsonArray();
-        var n = 0;
-        var collection = store.Find(db, name);
-        for (var i = 0; i < deletes.Count; i++)
-        {
-            try
-            {
-                if (deletes[i] is not BsonDocument statement || statement.GetValue("q", BsonNull.Value) is not BsonDocument q)
-                {
-                    throw new CommandException(40414, "BSON field 'delete.deletes.q' is missing but a required field");
-                }
-
-                var limit = statement.GetValue("limit", BsonNull.Value);
-                if (!limit.IsNumeric || limit.ToDouble() is not (0 or 1))
-                {
-                    throw new CommandException(ErrorCodes.FailedToParse, $"The limit field in delete objects must be 0 or 1. Got {limit}");
-                }
-
-                RejectCollation(statement);
-                var predicate = Filter.Compile(q);
-                if (collection is not null)
-                {
-                    lock (collection.Sync)
-                    {
-                        n += collection.Delete(predicate, justOne: limit.ToDouble() == 1);
-                    }
-                }
-            }
-            catch (CommandException e)
-            {
-                writeErrors.Add(new BsonDocument { { "index", i }, { "code", e.Code }, { "errmsg", e.Message } });
-                if (ordered)
-                {
-                    break;
-                }
-            }
-        }
-
-        var reply = new BsonDocument("n", n);
-        if (writeErrors.Count > 0)
-        {
-            reply.Add("writeErrors", writeErrors);
-        }
-
-        reply.Add("ok", 1.0);
-        return reply;
-    }
-
-    private BsonDocument Aggregate(BsonDocument cmd, string db)
-    {
-        if (cmd["aggregate"] is not BsonString name)
-        {
-            throw Filter.NotImplemented("database-level aggregate (aggregate: 1)");
-        }
-
-        InMemoryStore.ValidateNamespace(db, name.Value);
-        if (cmd.GetValue("pipeline", BsonNull.Value) is not BsonArray pipeline)
-        {
-            throw new CommandException(ErrorCodes.TypeMismatch, "'pipeline' option must be specified as an array");
-        }
-
-        if (cmd.GetValue("explain", false).ToBoolean())
-        {
-            throw Filter.NotImplemented("explain");
-        }
-
-        RejectCollation(cmd);
-        var batchSize = CursorBatchSize(cmd, required: true);
-        var run = Pipeline.Compile(pipeline);
-        return cursors.Open(db + "." + name.Value, run(Scan(db, name.Value)), batchSize, singleBatch: false);
-    }
-
-    private BsonDocument Count(BsonDocument cmd, string db)
-    {
-        var name = CollectionName(cmd, "count");
-        var filter = Filter.Compile(OptionalDocument(cmd, "query"));
-        var skip = OptionalCount(cmd, "skip") ?? 0;
-        var limit = OptionalCount(cmd, "limit") ?? 0;
-        var n = Scan(db, name).Where(filter).Skip(skip).Count();
-        if (limit > 0)
-        {
-            n = Math.Min(n, limit);
-        }
-
-        return new BsonDocument { { "n", n }, { "ok", 1.0 } };
-    }
-
-    /// <summary>A snapshot of the collection's documents in natural order (empty when it does not exist).</summary>
-    private List<BsonDocument> Scan(string db, string name)
-    {
-        var collection = store.Find(db, name);
-        if (collection is null)
-        {
-            return [];
-        }
-
-        lock (collection.Sync)
-        {
-            return collection.Snapshot();
-        }
-    }
-
-    private static string CollectionName(BsonDocument cmd, string command)
-    {
-        if (cmd[command] is not BsonString { Value: var name })
-        {
-            throw new CommandException(ErrorCodes.InvalidNamespace, $"collection name has invalid type {cmd[command].BsonType.ToString().ToLowerInvariant()}");
-        }
-
-        return name;
-    }
-
-    private static BsonDocument? OptionalDocument(BsonDocument cmd, string field) =>
-        cmd.GetValue(field, BsonNull.Value) switch
-        {
-            BsonNull => null,
-            BsonDocument d => d,
-            var other => throw new CommandException(ErrorCodes.TypeMismatch, $"BSON field '{field}' is the wrong type '{other.BsonType}', expected type 'object'"),
-        };
-
-    private static int? OptionalCount(BsonDocument cmd, string field)
-    {
-        var value = cmd.GetValue(field, BsonNull.Value);
-        if (value.IsBsonNull)
-        {
-            return null;
-        }
-
-        if (!value.IsNumeric)
-        {
-            throw new CommandException(ErrorCodes.TypeMismatch, $"BSON field '{field}' is the wrong type '{value.BsonType}', expected types '[long, int, decimal, double']");
-        }
-
-        var number = value.ToDouble();
-        if (number < 0)
-        {
-            throw new CommandException(ErrorCodes.NonNegativeRequired, $"BSON field '{field}' value must be >= 0, actual value '{value}'");
-        }
-
-        return number > int.MaxValue ? int.MaxValue : (int)number;
-    }
-
-    private static int? CursorBatchSize(BsonDocument cmd, bool required)
-    {
-        var cursor = cmd.GetValue("cursor", BsonNull.Value);
-        if (cursor is BsonDocument options)
-        {
-            return OptionalCount(options, "batchSize");
-        }
-
-        if (required)
-        {
-            throw new CommandException(ErrorCodes.FailedToParse, "The 'cursor' option is required, except for aggregate with the explain argument");
-        }
-
-        return null;
-    }
-
-    private static void RejectCollation(BsonDocument cmd)
-    {
-        if (cmd.GetValue("collation", BsonNull.Value) is BsonDocument collation
-            && collation.GetValue("locale", "simple").ToString() != "simple")
-        {
-            throw Filter.NotImplemented("collations other than 'simple'");
-        }
+        throw RealButUnimplemented.Contains(name)
+            ? Filter.NotImplemented($"the '{name}' command")
+            : new CommandException(ErrorCodes.CommandNotFound, $"no such command: '{name}'");
     }
 }
+
+/// <summary>A family of related commands (e.g. writes, index management) behind the dispatcher.</summary>
+internal interface ICommandFamily
+{
+    /// <summary>The command names (first field of the command document) this family runs.</summary>
+    IReadOnlyCollection<string> Names { get; }
+
+    BsonDocument Run(string name, BsonDocument command, CommandScope scope);
+}
+
+/// <summary>Where a command runs: its database, its connection, and the fail point action that fired for it, if any.</summary>
+internal sealed record CommandScope(string Database, ConnectionContext Connection, FailAction? Fail);

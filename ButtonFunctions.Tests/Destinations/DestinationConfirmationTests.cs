@@ -1,10 +1,14 @@
+using ButtonFunctions.Tests.Ingest;
 using System.Net;
 using System.Text.Json.Nodes;
 using ButtonFunctions.Ingest;
 using ButtonFunctions.Tests.Fixtures;
+using ButtonFunctions.Destinations;
+using ButtonFunctions.Http;
 
-namespace ButtonFunctions.Tests.Ingest;
+namespace ButtonFunctions.Tests.Destinations;
 
+[Trait("Category", "Unit")]
 public sealed class DestinationConfirmationTests
 {
     private const string Arn = "arn:aws:iot:us-east-1:123456789012:ruledestination/http/7a280e6b-5b4b-4f2e-9c0d-3f6c5e1d2a10";
@@ -48,6 +52,8 @@ public sealed class DestinationConfirmationTests
 
         Assert.Equal(200, answer.Status);
         Assert.Equal(DestinationConfirmer.Confirmed, answer.Json.GetProperty("status").GetString());
+        // Confirmed is not enabled: AWS keeps the destination DISABLED until this step.
+        Assert.Equal($"aws iot update-topic-rule-destination --arn {Arn} --status ENABLED", answer.Json.GetProperty("command").GetString());
         Assert.Equal(new Uri(AwsEnableUrl), Assert.Single(harness.Handler.Requested));
         var attempt = Assert.Single(harness.Destinations.Attempts);
         Assert.Equal((Arn, "iot.us-east-1.amazonaws.com", "confirmed", (int?)200), (attempt.Arn, attempt.EnableUrlHost, attempt.Outcome, attempt.Status));
@@ -77,6 +83,7 @@ public sealed class DestinationConfirmationTests
         Assert.Equal(200, answer.Status);
         Assert.Equal(DestinationConfirmer.NotFollowed, answer.Json.GetProperty("status").GetString());
         Assert.StartsWith("aws iot confirm-topic-rule-destination --confirmation-token", answer.Json.GetProperty("command").GetString(), StringComparison.Ordinal);
+        Assert.EndsWith($" && aws iot update-topic-rule-destination --arn {Arn} --status ENABLED", answer.Json.GetProperty("command").GetString(), StringComparison.Ordinal);
         Assert.DoesNotContain(Token, answer.Text, StringComparison.Ordinal);
         Assert.Empty(harness.Handler.Requested);
         Assert.Equal("not-followed", Assert.Single(harness.Destinations.Attempts).Outcome);
@@ -153,7 +160,7 @@ public sealed class DestinationConfirmationTests
         var answer = await harness.PostAsync(body, headers: headers);
 
         Assert.Equal(400, answer.Status);
-        Assert.Equal(IngestProblems.InvalidDestinationConfirmation, answer.Json.GetProperty("type").GetString());
+        Assert.Equal(ProblemTypes.InvalidDestinationConfirmation, answer.Json.GetProperty("type").GetString());
         Assert.Empty(harness.Handler.Requested);
     }
 
@@ -177,7 +184,7 @@ public sealed class DestinationConfirmationTests
         var answer = await harness.PostAsync(Body());
 
         Assert.Equal(400, answer.Status);
-        Assert.Equal(IngestProblems.InvalidClicks, answer.Json.GetProperty("type").GetString());
+        Assert.Equal(ProblemTypes.InvalidClicks, answer.Json.GetProperty("type").GetString());
         Assert.Empty(harness.Handler.Requested);
     }
 }

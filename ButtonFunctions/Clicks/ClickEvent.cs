@@ -1,4 +1,4 @@
-namespace ButtonFunctions.Ingest;
+namespace ButtonFunctions.Clicks;
 
 /// <summary>One button click, normalised from any accepted payload shape; stored as one document in <c>clicks</c>.</summary>
 public sealed record ClickEvent

@@ -1,15 +1,14 @@
 using System.Text.RegularExpressions;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
-namespace ButtonFunctions.Ingest;
+namespace ButtonFunctions.Destinations;
 
 /// <summary>Which AWS IoT topic rule destinations this app confirms (configuration section <c>Destinations</c>).</summary>
 public sealed class DestinationOptions
 {
     public const string SectionName = "Destinations";
 
-    /// <summary>Destination ARNs whose confirmation URL is followed. Configured as a comma-separated string or an array.</summary>
+    /// <summary>Destination ARNs whose confirmation URL is followed; comma-separated or indexed (see <see cref="Configuration.ListSettings"/>).</summary>
     public IList<string> AllowedArns { get; } = [];
 
     /// <summary>
@@ -20,32 +19,6 @@ public sealed class DestinationOptions
 
     /// <summary>Bound on the confirmation GET.</summary>
     public TimeSpan ConfirmationTimeout { get; set; } = TimeSpan.FromSeconds(5);
-}
-
-/// <summary>Binds list settings from either a comma-separated string (an app setting) or an array (JSON/indexed keys).</summary>
-internal sealed class DestinationOptionsSetup(IConfiguration configuration) : IConfigureOptions<DestinationOptions>
-{
-    public void Configure(DestinationOptions options)
-    {
-        var section = configuration.GetSection(DestinationOptions.SectionName);
-        AddList(section.GetSection(nameof(DestinationOptions.AllowedArns)), options.AllowedArns);
-        AddList(section.GetSection(nameof(DestinationOptions.AllowedEnableUrlPrefixes)), options.AllowedEnableUrlPrefixes);
-        if (section.GetValue<TimeSpan?>(nameof(DestinationOptions.ConfirmationTimeout)) is { } timeout)
-        {
-            options.ConfirmationTimeout = timeout;
-        }
-    }
-
-    private static void AddList(IConfigurationSection section, IList<string> target)
-    {
-        var values = section.Value is { } joined
-            ? joined.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            : section.GetChildren().Select(c => c.Value?.Trim()).OfType<string>().Where(v => v.Length > 0);
-        foreach (var value in values)
-        {
-            target.Add(value);
-        }
-    }
 }
 
 /// <summary>Start-up validation: a wrong allow-list entry would silently refuse (or worse, follow) confirmations.</summary>

@@ -1,10 +1,11 @@
-using ButtonFunctions.Ingest;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using ButtonFunctions.Destinations;
 
-namespace ButtonFunctions.Tests.Ingest;
+namespace ButtonFunctions.Tests.Destinations;
 
+[Trait("Category", "Unit")]
 public sealed class DestinationOptionsTests
 {
     private const string Arn1 = "arn:aws:iot:us-east-1:123456789012:ruledestination/http/a1";
@@ -14,7 +15,7 @@ public sealed class DestinationOptionsTests
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration);
-        services.AddClickIngestion();
+        services.AddDestinationConfirmation();
         return services.BuildServiceProvider().GetRequiredService<IOptions<DestinationOptions>>().Value;
     }
 

@@ -1,9 +1,8 @@
 using System.Text.RegularExpressions;
-using ButtonFunctions.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace ButtonFunctions.Ingest;
+namespace ButtonFunctions.Destinations;
 
 /// <summary>What became of a destination confirmation request.</summary>
 /// <param name="Outcome">confirmed, not-followed or failed.</param>
@@ -30,7 +29,7 @@ public sealed partial class DestinationConfirmer(
         DestinationConfirmationResult result;
         if (refusal is not null)
         {
-            LogNotFollowed(logger, request.Arn, refusal, request.ConfirmCommand);
+            LogNotFollowed(logger, request.Arn, refusal, request.ConfirmCommand, request.EnableCommand);
             result = new DestinationConfirmationResult(NotFollowed, refusal, null);
         }
         else
@@ -89,17 +88,17 @@ public sealed partial class DestinationConfirmer(
             var status = (int)response.StatusCode;
             if (response.IsSuccessStatusCode)
             {
-                LogConfirmed(logger, request.Arn, enableUri.Host, status);
+                LogConfirmed(logger, request.Arn, enableUri.Host, status, request.EnableCommand);
                 return new DestinationConfirmationResult(Confirmed, "The destination was confirmed.", status);
             }
 
-            LogConfirmFailed(logger, null, request.Arn, enableUri.Host, status, request.ConfirmCommand);
+            LogConfirmFailed(logger, null, request.Arn, enableUri.Host, status, request.ConfirmCommand, request.EnableCommand);
             return new DestinationConfirmationResult(Failed, "The confirmation URL answered with a non-success status; confirm with the AWS CLI.", status);
         }
         catch (Exception ex) when (ex is HttpRequestException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             // HttpClient.Timeout surfaces as a cancellation that the caller did not ask for.
-            LogConfirmFailed(logger, ex, request.Arn, enableUri.Host, null, request.ConfirmCommand);
+            LogConfirmFailed(logger, ex, request.Arn, enableUri.Host, null, request.ConfirmCommand, request.EnableCommand);
             return new DestinationConfirmationResult(Failed, "The confirmation URL could not be reached in time; confirm with the AWS CLI.", null);
         }
     }
@@ -107,12 +106,12 @@ public sealed partial class DestinationConfirmer(
     [GeneratedRegex(@"^iot\.(?<region>[a-z]{2}(-[a-z]+)+-[0-9]{1,2})\.amazonaws\.com(\.cn)?$", RegexOptions.CultureInvariant)]
     private static partial Regex AwsIotHostPattern();
 
-    [LoggerMessage(EventId = 3100, Level = LogLevel.Information, Message = "Destination {Arn} confirmed via {EnableUrlHost} (HTTP {Status})")]
-    private static partial void LogConfirmed(ILogger logger, string arn, string enableUrlHost, int status);
+    [LoggerMessage(EventId = 3100, Level = LogLevel.Information, Message = "Destination {Arn} confirmed via {EnableUrlHost} (HTTP {Status}); it stays DISABLED until enabled: {EnableCommand} (the stack's token refresher does this on its next run when KeepDestinationEnabled is true)")]
+    private static partial void LogConfirmed(ILogger logger, string arn, string enableUrlHost, int status, string enableCommand);
 
-    [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Destination confirmation for {Arn} not followed: {Reason} To confirm it, run: {ConfirmCommand}")]
-    private static partial void LogNotFollowed(ILogger logger, string arn, string reason, string confirmCommand);
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Destination confirmation for {Arn} not followed: {Reason} To confirm it, run: {ConfirmCommand}, then enable it: {EnableCommand}")]
+    private static partial void LogNotFollowed(ILogger logger, string arn, string reason, string confirmCommand, string enableCommand);
 
-    [LoggerMessage(EventId = 3102, Level = LogLevel.Warning, Message = "Destination confirmation for {Arn} via {EnableUrlHost} failed (HTTP {Status}); to confirm it, run: {ConfirmCommand}")]
-    private static partial void LogConfirmFailed(ILogger logger, Exception? exception, string arn, string enableUrlHost, int? status, string confirmCommand);
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Warning, Message = "Destination confirmation for {Arn} via {EnableUrlHost} failed (HTTP {Status}); to confirm it, run: {ConfirmCommand}, then enable it: {EnableCommand}")]
+    private static partial void LogConfirmFailed(ILogger logger, Exception? exception, string arn, string enableUrlHost, int? status, string confirmCommand, string enableCommand);
 }

@@ -1,6 +1,4 @@
-using ButtonFunctions.Ingest;
-
-namespace ButtonFunctions.Storage;
+namespace ButtonFunctions.Clicks;
 
 /// <summary>Stores clicks idempotently: a click whose id is already stored is acknowledged as a duplicate.</summary>
 public interface IClickStore
@@ -15,10 +13,10 @@ public enum ClickStoreOutcome
     /// <summary>Every click is stored (now or before).</summary>
     Stored,
 
-    /// <summary>Rate limited beyond the retry budget; try again after <see cref="ClickStoreResult.RetryAfter"/>.</summary>
+    /// <summary>Rate limited beyond the retry budget; try again (after <see cref="ClickStoreResult.RetryAfter"/>, the store's hint).</summary>
     Throttled,
 
-    /// <summary>Store unreachable or too slow; try again after <see cref="ClickStoreResult.RetryAfter"/>.</summary>
+    /// <summary>Store unreachable or too slow; try again.</summary>
     Unavailable,
 
     /// <summary>The store refused a click for a reason retrying will not fix.</summary>

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
 
-namespace ButtonFunctions.Ingest;
+namespace ButtonFunctions.Http;
 
 /// <summary>Reads a request body without ever holding more than the configured limit.</summary>
 internal static class RequestBodyReader

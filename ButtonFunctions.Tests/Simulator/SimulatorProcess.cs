@@ -1,0 +1,103 @@
+using System.Diagnostics;
+
+namespace ButtonFunctions.Tests.Simulator;
+
+/// <summary>What a simulator process printed and how it exited.</summary>
+internal sealed record SimulatorResult(int ExitCode, string Stdout, string Stderr)
+{
+    public string[] StderrLines => Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
+}
+
+/// <summary>
+/// Runs the real ButtonSimulator program (its build output sits next to the tests) with stdout and stderr
+/// redirected, in a folder of the test's own, with no BUTTONS_* variables and a credentials file that does not
+/// exist, so nothing from a developer's running LocalHost leaks in.
+/// </summary>
+internal sealed class SimulatorProcess : IDisposable
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(2);
+    private readonly Process _process;
+    private readonly Task<string> _stdout;
+    private readonly Task<string> _stderr;
+
+    private SimulatorProcess(Process process)
+    {
+        _process = process;
+        _stdout = process.StandardOutput.ReadToEndAsync();
+        _stderr = process.StandardError.ReadToEndAsync();
+    }
+
+    public int Id => _process.Id;
+
+    public static SimulatorProcess Start(string workingDirectory, IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ButtonSimulator.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("BUTTONS_", StringComparison.Ordinal)).ToList())
+        {
+            start.Environment.Remove(key);
+        }
+
+        start.Environment["BUTTONS_CREDENTIALS_FILE"] = Path.Combine(workingDirectory, "no-such-credentials.json");
+        start.Environment["TERM"] = "dumb";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
+        {
+            start.Environment[key] = value;
+        }
+
+        return new SimulatorProcess(Process.Start(start)!);
+    }
+
+    public static async Task<SimulatorResult> RunAsync(string workingDirectory, IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        using var process = Start(workingDirectory, args, environment);
+        return await process.WaitAsync();
+    }
+
+    /// <summary>Sends SIGINT, what Ctrl+C sends.</summary>
+    public async Task InterruptAsync()
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+        await kill.WaitForExitAsync();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
+    public async Task<SimulatorResult> WaitAsync()
+    {
+        try
+        {
+            await _process.WaitForExitAsync().WaitAsync(Deadline);
+        }
+        catch (TimeoutException)
+        {
+            _process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        return new SimulatorResult(_process.ExitCode, await _stdout, await _stderr);
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        _process.Dispose();
+    }
+}

@@ -1,0 +1,35 @@
+namespace ButtonFunctions.Http;
+
+/// <summary>
+/// Every problem+json <c>type</c> this app returns, defined once. URNs, because each names a stable kind of error
+/// without promising a web page behind it; senders may branch on them.
+/// </summary>
+public static class ProblemTypes
+{
+    public const string Prefix = "urn:buttonfunctions:problem:";
+
+    // POST /api/clicks: the request as a whole.
+    public const string UnsupportedMediaType = Prefix + "unsupported-media-type";
+    public const string BodyTooLarge = Prefix + "body-too-large";
+    public const string EmptyBody = Prefix + "empty-body";
+    public const string InvalidJson = Prefix + "invalid-json";
+    public const string UnsupportedPayload = Prefix + "unsupported-payload";
+    public const string TooManyClicks = Prefix + "too-many-clicks";
+
+    // POST /api/clicks: single clicks, and the store.
+    public const string InvalidClicks = Prefix + "invalid-clicks";
+    public const string StoreThrottled = Prefix + "store-throttled";
+    public const string StoreUnavailable = Prefix + "store-unavailable";
+    public const string StoreError = Prefix + "store-error";
+
+    // AWS IoT topic rule destination confirmations (POST /api/clicks without a token).
+    public const string InvalidDestinationConfirmation = Prefix + "invalid-destination-confirmation";
+
+    // Written by the auth middleware before any function runs.
+    public const string MissingToken = Prefix + "missing-token";
+    public const string InvalidToken = Prefix + "invalid-token";
+    public const string InvalidAuthRequest = Prefix + "invalid-auth-request";
+    public const string InsufficientScope = Prefix + "insufficient-scope";
+    public const string IssuerUnavailable = Prefix + "issuer-unavailable";
+    public const string NoAccessPolicy = Prefix + "no-access-policy";
+}

@@ -1,0 +1,307 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using ButtonFunctions.Clicks;
+
+namespace ButtonFunctions.Ingest.Payloads;
+
+/// <summary>
+/// Typed, bounded access to the fields of one JSON object of a click. Field names match case-insensitively (the MQTT
+/// shape needs it; the AWS shapes are unaffected); a name present twice under different casings is refused as
+/// ambiguous, and an explicit null counts as absent. Every refusal names the field's path; the first one is kept in
+/// <see cref="FirstError"/>, because one clear reason per click is what a sender needs.
+/// </summary>
+internal sealed partial class JsonFieldReader
+{
+    private readonly JsonElement _object;
+    private readonly string _path;
+    private readonly Errors _errors;
+    private readonly DateTimeOffset _receivedAt;
+
+    /// <summary>A reader for a click object that arrived at <paramref name="receivedAt"/> (the bound for times).</summary>
+    public JsonFieldReader(JsonElement clickObject, DateTimeOffset receivedAt)
+        : this(clickObject, string.Empty, new Errors(), receivedAt)
+    {
+    }
+
+    private JsonFieldReader(JsonElement obj, string path, Errors errors, DateTimeOffset receivedAt)
+    {
+        _object = obj;
+        _path = path;
+        _errors = errors;
+        _receivedAt = receivedAt;
+    }
+
+    /// <summary>The first problem found in this click (by this reader or any nested one), or null.</summary>
+    public string? FirstError => _errors.First;
+
+    public bool Has(string name) => Find(name, out _);
+
+    /// <summary>Records a problem that is not about one field (e.g. no shape matched).</summary>
+    public void Fail(string reason) => _errors.Add(reason);
+
+    public JsonFieldReader? Object(string name, bool required)
+    {
+        if (!Find(name, out var value))
+        {
+            return required ? Missing<JsonFieldReader>(name) : null;
+        }
+
+        return value.ValueKind == JsonValueKind.Object
+            ? new JsonFieldReader(value, Path(name) + ".", _errors, _receivedAt)
+            : WrongType<JsonFieldReader>(name, "an object", value);
+    }
+
+    public string? String(string name, bool required, int maxLength, bool allowBlank = false)
+    {
+        if (!Find(name, out var value))
+        {
+            return required ? Missing<string>(name) : null;
+        }
+
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            return WrongType<string>(name, "a string", value);
+        }
+
+        var text = value.GetString()!;
+        if (!allowBlank && string.IsNullOrWhiteSpace(text))
+        {
+            return Fail<string>($"'{Path(name)}' is empty");
+        }
+
+        if (text.Length > maxLength)
+        {
+            return Fail<string>(string.Create(CultureInfo.InvariantCulture, $"'{Path(name)}' is longer than {maxLength} characters"));
+        }
+
+        return HasControlCharacters(text) ? Fail<string>($"'{Path(name)}' contains control characters") : text;
+    }
+
+    public string? DeviceId(string name)
+    {
+        var id = String(name, required: true, PayloadLimits.MaxDeviceIdLength);
+        return id is not null && id.Trim().Length != id.Length
+            ? Fail<string>($"'{Path(name)}' has leading or trailing whitespace")
+            : id;
+    }
+
+    public string? ClickType(string name)
+    {
+        var text = String(name, required: true, 16);
+        if (text is null)
+        {
+            return null;
+        }
+
+        return text.ToUpperInvariant() switch
+        {
+            ClickTypes.SingleClick => ClickTypes.SingleClick,
+            ClickTypes.DoubleClick => ClickTypes.DoubleClick,
+            ClickTypes.LongPress => ClickTypes.LongPress,
+            _ => Fail<string>($"'{Path(name)}' must be SINGLE, DOUBLE or LONG"),
+        };
+    }
+
+    /// <summary>A battery voltage written like <c>"1705mV"</c> (the classic button's form), as millivolts.</summary>
+    public int? Millivolts(string name)
+    {
+        var text = String(name, required: false, 16);
+        if (text is null)
+        {
+            return null;
+        }
+
+        var match = MillivoltsPattern().Match(text);
+        if (!match.Success)
+        {
+            return FailValue<int>($"'{Path(name)}' must look like \"1705mV\"");
+        }
+
+        var millivolts = int.Parse(match.Groups[1].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture);
+        return millivolts <= PayloadLimits.MaxMillivolts
+            ? millivolts
+            : FailValue<int>(string.Create(CultureInfo.InvariantCulture, $"'{Path(name)}' is above {PayloadLimits.MaxMillivolts}mV"));
+    }
+
+    public double? Number(string name, double min, double max)
+    {
+        if (!Find(name, out var value))
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Number)
+        {
+            WrongType<string>(name, "a number", value);
+            return null;
+        }
+
+        var number = value.GetDouble();
+        return number >= min && number <= max
+            ? number
+            : FailValue<double>(string.Create(CultureInfo.InvariantCulture, $"'{Path(name)}' must be between {min} and {max}"));
+    }
+
+    /// <summary>Whole milliseconds since 1970 (what the rule SQL's <c>timestamp()</c> gives), within the plausible range.</summary>
+    public long? UnixMilliseconds(string name)
+    {
+        if (!Find(name, out var value))
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out var ms))
+        {
+            return FailValue<long>($"'{Path(name)}' must be an integer number of milliseconds since 1970-01-01T00:00:00Z");
+        }
+
+        return ms >= PayloadLimits.EarliestTime.ToUnixTimeMilliseconds() && ms <= (_receivedAt + PayloadLimits.MaxClockSkew).ToUnixTimeMilliseconds()
+            ? ms
+            : FailValue<long>(OutOfRange(name));
+    }
+
+    /// <summary>
+    /// An ISO-8601 / RFC 3339 date-time with an explicit zone (a time without one would be read in the server's zone).
+    /// Devices also write the zone as +hhmm (strftime %z) and up to 9 fraction digits (nanosecond clocks); .NET reads
+    /// neither, so those are rewritten to +hh:mm and 7 digits (its tick precision) first.
+    /// </summary>
+    public DateTimeOffset? Timestamp(string name)
+    {
+        var text = String(name, required: false, 40);
+        if (text is null)
+        {
+            return null;
+        }
+
+        var parts = IsoTimestampPattern().Match(text);
+        var zone = parts.Groups["zone"].Value;
+        var fraction = parts.Groups["fraction"].Value;
+        var canonical = parts.Groups["main"].Value
+            + (fraction.Length > 0 ? "." + fraction[..Math.Min(fraction.Length, 7)] : string.Empty)
+            + (zone.Length == 5 ? zone[..3] + ":" + zone[3..] : zone);
+        if (!parts.Success
+            || !DateTimeOffset.TryParse(canonical, CultureInfo.InvariantCulture, DateTimeStyles.None, out var time))
+        {
+            return FailValue<DateTimeOffset>($"'{Path(name)}' must be an ISO-8601 date-time with a zone, like 2018-05-04T23:26:33.747Z");
+        }
+
+        return time >= PayloadLimits.EarliestTime && time <= _receivedAt + PayloadLimits.MaxClockSkew
+            ? time.ToUniversalTime()
+            : FailValue<DateTimeOffset>(OutOfRange(name));
+    }
+
+    /// <summary>A flat object of string values (1-Click placement attributes and devices); its keys become BSON field names.</summary>
+    public IReadOnlyDictionary<string, string>? StringMap(string name)
+    {
+        var map = Object(name, required: false);
+        if (map is null)
+        {
+            return null;
+        }
+
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var property in map._object.EnumerateObject())
+        {
+            if (result.Count == PayloadLimits.MaxMapEntries)
+            {
+                return Fail<IReadOnlyDictionary<string, string>>(string.Create(CultureInfo.InvariantCulture, $"'{Path(name)}' has more than {PayloadLimits.MaxMapEntries} entries"));
+            }
+
+            // Keys become BSON field names: no '$' prefix, no '.', nothing invisible.
+            var key = property.Name;
+            if (key.Length is 0 or > PayloadLimits.MaxNameLength || key.StartsWith('$') || key.Contains('.', StringComparison.Ordinal)
+                || HasControlCharacters(key))
+            {
+                return Fail<IReadOnlyDictionary<string, string>>($"'{Path(name)}' has an empty, overlong or unusable key (keys may not start with '$' or contain '.')");
+            }
+
+            if (map.String(property.Name, required: true, PayloadLimits.MaxMapValueLength, allowBlank: true) is not { } value)
+            {
+                return null;
+            }
+
+            result[property.Name] = value;
+        }
+
+        return result;
+    }
+
+    private static bool HasControlCharacters(string text) =>
+        text.AsSpan().ContainsAnyInRange('\0', '\u001f') || text.Contains('\u007f', StringComparison.Ordinal);
+
+    private bool Find(string name, out JsonElement value)
+    {
+        value = default;
+        var found = false;
+        foreach (var property in _object.EnumerateObject())
+        {
+            if (!string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            if (found)
+            {
+                Fail<string>($"'{Path(name)}' appears more than once");
+                return false;
+            }
+
+            value = property.Value;
+            found = true;
+        }
+
+        // An explicit null is treated as absent: the rules engine and devices use it for "no value".
+        return found && value.ValueKind != JsonValueKind.Null;
+    }
+
+    private string Path(string name) => _path + name;
+
+    private string OutOfRange(string name) =>
+        $"'{Path(name)}' is out of range (from 2000-01-01 to one day after arrival)";
+
+    private T? Missing<T>(string name) where T : class => Fail<T>($"'{Path(name)}' is required");
+
+    private T? WrongType<T>(string name, string expected, JsonElement actual) where T : class =>
+        Fail<T>($"'{Path(name)}' must be {expected}, not {JsonKinds.Describe(actual.ValueKind)}");
+
+    private T? Fail<T>(string reason) where T : class
+    {
+        _errors.Add(reason);
+        return null;
+    }
+
+    private T? FailValue<T>(string reason) where T : struct
+    {
+        _errors.Add(reason);
+        return null;
+    }
+
+    [GeneratedRegex("^([0-9]{1,5})mV$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex MillivoltsPattern();
+
+    [GeneratedRegex(@"^(?<main>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})(\.(?<fraction>[0-9]{1,9}))?(?<zone>Z|[+-][0-9]{2}:?[0-9]{2})$", RegexOptions.CultureInvariant)]
+    private static partial Regex IsoTimestampPattern();
+
+    /// <summary>The problems of one click; shared by the reader of the click and the readers of its nested objects.</summary>
+    private sealed class Errors
+    {
+        public string? First { get; private set; }
+
+        public void Add(string reason) => First ??= reason;
+    }
+}
+
+/// <summary>How a JSON value's kind is named in messages to senders.</summary>
+internal static class JsonKinds
+{
+    public static string Describe(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        _ => "null",
+    };
+}
