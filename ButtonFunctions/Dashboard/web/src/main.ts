@@ -259,7 +259,7 @@ class Dashboard {
       }
 
       const since = Date.now() - this.lastSummaryAt;
-      if ((fresh.length > 0 || this.pendingSummary) && since >= SUMMARY_MS || since >= SUMMARY_IDLE_MS) {
+      if (((fresh.length > 0 || this.pendingSummary) && since >= SUMMARY_MS) || since >= SUMMARY_IDLE_MS) {
         this.pendingSummary = false;
         const summary = await this.api.summary({ from: range.from, to: range.to });
         if (generation !== this.generation) return;
