@@ -16,7 +16,7 @@ public sealed class NamespaceDependencyTests
     private static readonly Dictionary<string, string[]> Allowed = new(StringComparer.Ordinal)
     {
         ["ButtonFunctions"] = ["*"],
-        ["ButtonFunctions.Functions"] = ["Auth", "Clicks", "Destinations", "Http", "Ingest", "Read", "Readiness"],
+        ["ButtonFunctions.Functions"] = ["Auth", "Clicks", "Dashboard", "Destinations", "Http", "Ingest", "Read", "Readiness"],
         ["ButtonFunctions.Auth"] = ["Configuration", "Destinations", "Http"],
         ["ButtonFunctions.Readiness"] = ["Auth", "Storage"],
         ["ButtonFunctions.Ingest"] = ["Clicks", "Configuration", "Ingest.Payloads", "Json"],
@@ -24,6 +24,7 @@ public sealed class NamespaceDependencyTests
         ["ButtonFunctions.Read"] = ["Clicks"],
         ["ButtonFunctions.Destinations"] = ["Configuration", "Diagnostics", "Json"],
         ["ButtonFunctions.Storage"] = ["Clicks", "Destinations"],
+        ["ButtonFunctions.Dashboard"] = ["Http"],
         ["ButtonFunctions.Clicks"] = [],
         ["ButtonFunctions.Http"] = [],
         ["ButtonFunctions.Json"] = [],

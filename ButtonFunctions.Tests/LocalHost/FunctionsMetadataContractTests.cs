@@ -18,6 +18,7 @@ public sealed class FunctionsMetadataContractTests
         { "IngestClicks", "httpTrigger", ["post"], "api/clicks", "Anonymous" },
         { "ListClicks", "httpTrigger", ["get"], "api/clicks", "Anonymous" },
         { "ClickSummary", "httpTrigger", ["get"], "api/clicks/summary", "Anonymous" },
+        { "Dashboard", "httpTrigger", ["get"], "dashboard/{*path}", "Anonymous" },
     };
 
     private static readonly Lazy<JsonElement[]> Functions = new(() =>
