@@ -143,9 +143,10 @@ resource account 'Microsoft.DocumentDB/databaseAccounts@2026-03-15' = {
       }
     }
 
-    // Sharded on the ARN every record carries (DestinationStore always writes `arn`): an unsharded
-    // collection is capped at 20 GB. A shard key cannot be added to an existing collection: an
-    // account deployed before it needs the (audit-only) collection dropped first (see the README).
+    // Sharded like `clicks` rather than left unsharded, on the field every record carries
+    // (DestinationStore always writes `arn`; a test checks it). A shard key cannot be added to an
+    // existing collection: an account deployed before it needs the (audit-only) collection dropped
+    // first (see the README).
     resource destinations 'collections' = {
       name: destinationsCollectionName
       properties: {
