@@ -1,72 +1,28 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using LocalHost;
-using LocalIssuer;
-using LocalMongo;
 using Microsoft.Extensions.Logging;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
 namespace ButtonFunctions.Tests.LocalHost;
 
-/// <summary>
-/// The real app behind LocalHost, with LocalMongo and LocalIssuer, every log line of LocalHost and of the worker (relayed
-/// with its level) captured, and a fresh database: the stack the bad-request corpus is sent to.
-/// </summary>
+/// <summary>The app stack the bad-request corpus is sent to: one allowed destination ARN, otherwise defaults.</summary>
 public sealed class CorpusAppFixture : IAsyncLifetime
 {
-    public const string Audience = "https://buttonfunctions.local/api";
     public const string AllowedArn = "arn:aws:iot:eu-west-1:123456789012:ruledestination/http/0d6f8f43-1c2b-4a5e-9d7c-2b1a0e9f8c31";
-    private const string Writer = "corpus-writer";
-    private const string Reader = "corpus-reader";
-    private readonly string _writerSecret = Guid.NewGuid().ToString("N");
-    private readonly string _readerSecret = Guid.NewGuid().ToString("N");
-    private ILoggerFactory? _loggerFactory;
 
-    public CapturingLoggerProvider Logs { get; } = new();
+    public AppUnderTest Stack { get; private set; } = null!;
 
-    public LocalMongoServer Mongo { get; private set; } = null!;
-
-    public LocalIssuerServer Issuer { get; private set; } = null!;
-
-    public FunctionsLocalHost Host { get; private set; } = null!;
-
-    public string DatabaseName { get; } = "corpus_" + Guid.NewGuid().ToString("N")[..12];
-
-    public IMongoDatabase Database { get; private set; } = null!;
-
-    public string WriterToken { get; private set; } = string.Empty;
-
-    public string ReaderToken { get; private set; } = string.Empty;
-
-    public async Task InitializeAsync()
-    {
-        Mongo = await LocalMongoServer.StartAsync();
-        var issuer = new LocalIssuerOptions { Audience = Audience };
-        issuer.Clients.Add(new LocalIssuerClient(Writer, _writerSecret, ["write:clicks", "read:clicks"]));
-        issuer.Clients.Add(new LocalIssuerClient(Reader, _readerSecret, ["read:clicks"]));
-        Issuer = await LocalIssuerServer.StartAsync(issuer);
-
-        var options = new FunctionsLocalHostOptions { AppDirectory = FunctionsLocalHostOptions.FindAppDirectory(), Port = 0 };
-        options.Settings["Mongo__ConnectionString"] = Mongo.ConnectionString;
-        options.Settings["Mongo__Database"] = DatabaseName;
-        options.Settings["Auth0__Authority"] = Issuer.Authority.ToString();
-        options.Settings["Auth0__Audience"] = Audience;
-        options.Settings["Destinations__AllowedArns"] = AllowedArn;
-        _loggerFactory = LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Debug).AddProvider(Logs));
-        Host = await FunctionsLocalHost.StartAsync(options, _loggerFactory);
-        Database = new MongoClient(Mongo.ConnectionString).GetDatabase(DatabaseName);
-        WriterToken = await Issuer.IssueTokenAsync(Writer, _writerSecret, Audience);
-        ReaderToken = await Issuer.IssueTokenAsync(Reader, _readerSecret, Audience);
-    }
+    public async Task InitializeAsync() =>
+        Stack = await AppUnderTest.StartAsync(settings: new Dictionary<string, string> { ["Destinations__AllowedArns"] = AllowedArn });
 
     public async Task DisposeAsync()
     {
-        if (Host is not null) await Host.DisposeAsync();
-        if (Issuer is not null) await Issuer.DisposeAsync();
-        if (Mongo is not null) await Mongo.DisposeAsync();
-        _loggerFactory?.Dispose();
+        if (Stack is not null)
+        {
+            await Stack.DisposeAsync();
+        }
     }
 }
 
@@ -78,8 +34,10 @@ public sealed class CorpusAppFixture : IAsyncLifetime
 /// may log at Error: a client's fault is never the server's.
 /// </summary>
 [Trait("Category", "LocalHost")]
-public sealed class BadRequestCorpusTests(CorpusAppFixture app) : IClassFixture<CorpusAppFixture>
+public sealed class BadRequestCorpusTests(CorpusAppFixture fixture) : IClassFixture<CorpusAppFixture>
 {
+    private AppUnderTest App => fixture.Stack;
+
     private const string ConfirmationHeader = "x-amz-rules-engine-message-type: DestinationConfirmation";
 
     /// <summary>Well-formed, but not in Destinations:AllowedArns: nobody may make the app record or follow it.</summary>
@@ -101,7 +59,7 @@ public sealed class BadRequestCorpusTests(CorpusAppFixture app) : IClassFixture<
     private List<BadRequest> Corpus()
     {
         var json = new[] { "Content-Type: application/json" };
-        string[] Bearer(params string[] more) => ["Content-Type: application/json", "Authorization: Bearer " + app.WriterToken, .. more];
+        string[] Bearer(params string[] more) => ["Content-Type: application/json", "Authorization: Bearer " + App.WriterToken, .. more];
         var corpus = new List<BadRequest>();
         void Add(string name, string body) => corpus.Add(new BadRequest(name, Bearer(), Utf8(body)));
         void AddBytes(string name, byte[] body) => corpus.Add(new BadRequest(name, Bearer(), body));
@@ -211,11 +169,11 @@ public sealed class BadRequestCorpusTests(CorpusAppFixture app) : IClassFixture<
                      "application/json; charset=utf-16", "application/json; charset=iso-8859-1", "application/jsonx", "json", "text/json", "image/png", "application/ json",
                  })
         {
-            corpus.Add(new BadRequest($"content type {type}", ["Content-Type: " + type, "Authorization: Bearer " + app.WriterToken], Utf8(Click())));
+            corpus.Add(new BadRequest($"content type {type}", ["Content-Type: " + type, "Authorization: Bearer " + App.WriterToken], Utf8(Click())));
         }
 
         // Header abuse, each with a valid click.
-        var token = app.WriterToken;
+        var token = App.WriterToken;
         var parts = token.Split('.');
         var tampered = parts[0] + "." + parts[1] + "." + (parts[2][0] == 'A' ? 'B' : 'A') + parts[2][1..];
         var none = Convert.ToBase64String(Utf8("{\"alg\":\"none\",\"typ\":\"JWT\"}")).TrimEnd('=').Replace('+', '-').Replace('/', '_') + "." + parts[1] + ".";
@@ -229,7 +187,7 @@ public sealed class BadRequestCorpusTests(CorpusAppFixture app) : IClassFixture<
             ("three garbage segments", [.. json, "Authorization: Bearer a.b.c"]),
             ("a tampered signature", [.. json, "Authorization: Bearer " + tampered]),
             ("alg none", [.. json, "Authorization: Bearer " + none]),
-            ("a token without write:clicks", [.. json, "Authorization: Bearer " + app.ReaderToken]),
+            ("a token without write:clicks", [.. json, "Authorization: Bearer " + App.ReaderToken]),
             ("two Authorization headers", [.. json, "Authorization: Bearer " + token, "Authorization: Bearer " + token]),
             ("an Authorization header over 8 KiB", [.. json, "Authorization: Bearer " + new string('a', 9_000)]),
             ("a raw zero-width space before the scheme", [.. json, "Authorization: \u00E2\u0080\u008BBearer " + token]),
@@ -333,7 +291,7 @@ public sealed class BadRequestCorpusTests(CorpusAppFixture app) : IClassFixture<
 
         foreach (var request in corpus)
         {
-            var response = await RawHttp.SendAsync(app.Host.BaseAddress.Port, Wire(request));
+            var response = await RawHttp.SendAsync(App.Host.BaseAddress.Port, Wire(request));
             if (response is null)
             {
                 failures.Add($"{request.Name}: no answer");
@@ -355,11 +313,11 @@ public sealed class BadRequestCorpusTests(CorpusAppFixture app) : IClassFixture<
             }
         }
 
-        var clicks = await app.Database.GetCollection<BsonDocument>("clicks").Find(FilterDefinition<BsonDocument>.Empty).ToListAsync();
-        var destinations = await app.Database.GetCollection<BsonDocument>("destinations").Find(FilterDefinition<BsonDocument>.Empty).ToListAsync();
+        var clicks = await App.Database.GetCollection<BsonDocument>("clicks").Find(FilterDefinition<BsonDocument>.Empty).ToListAsync();
+        var destinations = await App.Database.GetCollection<BsonDocument>("destinations").Find(FilterDefinition<BsonDocument>.Empty).ToListAsync();
         failures.AddRange(clicks.Select(c => "stored click: " + c.ToJson()));
         failures.AddRange(destinations.Select(d => "stored destination record: " + d.ToJson()));
-        failures.AddRange(app.Logs.Entries.Where(e => e.Level >= LogLevel.Error).Select(e => $"{e.Level} log [{e.Category}]: {e.Message} {e.Exception?.GetType().Name}"));
+        failures.AddRange(App.Logs.Entries.Where(e => e.Level >= LogLevel.Error).Select(e => $"{e.Level} log [{e.Category}]: {e.Message} {e.Exception?.GetType().Name}"));
 
         Assert.True(failures.Count == 0,
             $"{failures.Count} problems in {corpus.Count} bad requests (statuses {string.Join(", ", statuses.Select(s => $"{s.Key}×{s.Value}"))}):\n"
