@@ -19,5 +19,9 @@ if (exec 3<>"/dev/tcp/127.0.0.1/${PORT}") 2>/dev/null; then
   exit 1
 fi
 
+# Benchmarks never touch a developer's running LocalHost: their own credentials folder, a free issuer port.
+BENCH_CREDENTIALS=$(mktemp -d)
+LOCALHOST_ARGS=(--port "${PORT}" --issuer-port 0 --credentials-dir "${BENCH_CREDENTIALS}" --log-level Warning)
+
 echo "== building LocalHost and ButtonFunctions (${CONFIGURATION})"
 dotnet build tools/LocalHost -c "${CONFIGURATION}" -nologo -v quiet >/dev/null

@@ -12,6 +12,7 @@ worker_pid=""
 cleanup() {
   if [ -n "${lh_pid}" ] && kill -0 "${lh_pid}" 2>/dev/null; then kill -TERM "${lh_pid}" 2>/dev/null || true; fi
   rm -f "${log}"
+  rm -rf "${BENCH_CREDENTIALS}"
 }
 trap cleanup EXIT
 
@@ -19,7 +20,7 @@ now_ms() { date +%s%3N; }
 
 echo "== starting LocalHost on port ${PORT}"
 launched=$(now_ms)
-dotnet "tools/LocalHost/bin/${CONFIGURATION}/net10.0/LocalHost.dll" --port "${PORT}" --log-level Warning >"${log}" 2>&1 &
+dotnet "tools/LocalHost/bin/${CONFIGURATION}/net10.0/LocalHost.dll" "${LOCALHOST_ARGS[@]}" >"${log}" 2>&1 &
 lh_pid=$!
 
 ready=""

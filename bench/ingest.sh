@@ -18,11 +18,11 @@ stop_localhost() {
   fi
   lh_pid=""
 }
-trap 'stop_localhost; rm -f "${log}"' EXIT
+trap 'stop_localhost; rm -f "${log}"; rm -rf "${BENCH_CREDENTIALS}"' EXIT
 
 start_localhost() {
   : >"${log}"
-  env "$@" dotnet "tools/LocalHost/bin/${CONFIGURATION}/net10.0/LocalHost.dll" --port "${PORT}" --log-level Warning >"${log}" 2>&1 &
+  env "$@" dotnet "tools/LocalHost/bin/${CONFIGURATION}/net10.0/LocalHost.dll" "${LOCALHOST_ARGS[@]}" >"${log}" 2>&1 &
   lh_pid=$!
   for _ in $(seq 1 600); do
     grep -q "^LocalHost ready:" "${log}" && return 0
@@ -35,9 +35,10 @@ start_localhost() {
 }
 
 token() {
-  python3 - <<'PY'
+  BENCH_CREDENTIALS="${BENCH_CREDENTIALS}" python3 - <<'PY'
 import json, urllib.request
-c = json.load(open(".localhost/credentials.json"))
+import glob, os
+c = json.load(open(glob.glob(os.path.join(os.environ["BENCH_CREDENTIALS"], "localhost-*.json"))[0]))
 body = json.dumps({"grant_type": "client_credentials", "client_id": c["clientId"],
                    "client_secret": c["clientSecret"], "audience": c["audience"]}).encode()
 req = urllib.request.Request(c["authority"] + "oauth/token", body, {"content-type": "application/json"})

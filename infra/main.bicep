@@ -42,6 +42,9 @@ param auth0Audience string
 @description('Comma-separated AWS IoT topic rule destination ARNs whose confirmation requests are honoured; empty = none.')
 param allowedDestinationArns string = ''
 
+@description('Comma-separated Auth0 client ids (the token\'s azp) allowed to call the API; empty = any client of the tenant authorised for the API (app setting Auth0__AllowedClientIds).')
+param auth0AllowedClientIds string = ''
+
 @description('MongoDB database name.')
 param mongoDatabaseName string = 'buttons'
 
@@ -283,6 +286,7 @@ module api 'app/api.bicep' = {
     appSettings: {
       Auth0__Domain: auth0Domain
       Auth0__Audience: auth0Audience
+      Auth0__AllowedClientIds: auth0AllowedClientIds
       Destinations__AllowedArns: allowedDestinationArns
       Mongo__ConnectionString: '@Microsoft.KeyVault(SecretUri=${cosmos.outputs.connectionStringSecretUri})'
       Mongo__Database: mongoDatabaseName

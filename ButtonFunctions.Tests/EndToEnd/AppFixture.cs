@@ -1,6 +1,8 @@
 using LocalHost;
 using LocalIssuer;
 using LocalMongo;
+using ButtonFunctions.Tests.LocalHost;
+using Microsoft.Extensions.Logging;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
@@ -28,6 +30,9 @@ public class AppFixture : IAsyncLifetime
     /// <summary>An HTTP client to the app without any credentials.</summary>
     public HttpClient AnonymousClient { get; private set; } = null!;
 
+    /// <summary>Every line LocalHost logged, including the worker's own lines it relays (category and level kept).</summary>
+    public CapturingLoggerProvider Logs { get; } = new();
+
     public string DatabaseName { get; } = "e2e_" + Guid.NewGuid().ToString("N")[..12];
     public IMongoDatabase Database { get; private set; } = null!;
     public IMongoCollection<BsonDocument> Clicks => Database.GetCollection<BsonDocument>("clicks");
@@ -53,7 +58,8 @@ public class AppFixture : IAsyncLifetime
         options.Settings["Auth0__Authority"] = Issuer.Authority.ToString();
         options.Settings["Auth0__Audience"] = Audience;
         Configure(options.Settings);
-        Host = await FunctionsLocalHost.StartAsync(options);
+        _loggers = LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Information).AddProvider(Logs));
+        Host = await FunctionsLocalHost.StartAsync(options, _loggers);
 
         Database = new MongoClient(Mongo.ConnectionString).GetDatabase(DatabaseName);
         AnonymousClient = new HttpClient { BaseAddress = Host.BaseAddress };
@@ -72,7 +78,10 @@ public class AppFixture : IAsyncLifetime
         if (Host is not null) await Host.DisposeAsync();
         if (Issuer is not null) await Issuer.DisposeAsync();
         if (Mongo is not null) await Mongo.DisposeAsync();
+        _loggers?.Dispose();
     }
+
+    private ILoggerFactory? _loggers;
 }
 
 /// <summary>
@@ -95,6 +104,9 @@ public sealed class SharedAppFixture : AppFixture, IDisposable
         }
 
         settings["Destinations__AllowedArns"] = AllowedArn;
+
+        // Every test class of the collection may send confirmations; the bound itself is tested on its own stack.
+        settings["Destinations__ConfirmationPermitLimit"] = "10000";
         settings["Destinations__AllowedEnableUrlPrefixes"] = Listener.Prefix;
     }
 

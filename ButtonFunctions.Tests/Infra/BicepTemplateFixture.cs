@@ -51,8 +51,11 @@ public sealed class BicepTemplateFixture : IDisposable
     /// <summary>The compiled ARM template (modules are nested deployments).</summary>
     public JsonElement Template { get; }
 
+    // Real destination ARN shapes: the app refuses to start with anything else in the allow-list.
     public const string DestinationArns =
-        "arn:aws:iot:eu-west-1:123456789012:destination/https/a,arn:aws:iot:eu-west-1:123456789012:destination/https/b";
+        "arn:aws:iot:eu-west-1:123456789012:ruledestination/http/a1b2,arn:aws:iot:eu-west-1:123456789012:ruledestination/http/c3d4";
+
+    public const string AllowedClientIds = "iot-rule-client,dashboard-reporting";
 
     public const string UserPrincipalId = "11111111-2222-3333-4444-555555555555";
 
@@ -63,6 +66,7 @@ public sealed class BicepTemplateFixture : IDisposable
     public static readonly (string Name, object Value)[] CustomisedParameters =
     [
         ("allowedDestinationArns", DestinationArns),
+        ("auth0AllowedClientIds", AllowedClientIds),
         ("mongoDatabaseName", "clicksdb"),
         ("mongoDestinationsCollectionName", "aws-destinations"),
         ("cosmosThroughputMode", "autoscale"),

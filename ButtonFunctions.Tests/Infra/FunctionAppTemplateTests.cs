@@ -121,6 +121,7 @@ public sealed class FunctionAppTemplateTests(BicepTemplateFixture template)
         Assert.Equal("buttons-test.eu.auth0.com", settings.Str("Auth0__Domain"));
         Assert.Equal("https://buttons.example.com", settings.Str("Auth0__Audience"));
         Assert.Equal(BicepTemplateFixture.DestinationArns, settings.Str("Destinations__AllowedArns"));
+        Assert.Equal(BicepTemplateFixture.AllowedClientIds, settings.Str("Auth0__AllowedClientIds"));
         Assert.Equal("clicksdb", settings.Str("Mongo__Database"));
         Assert.Equal("clicks", settings.Str("Mongo__Collection"));
         Assert.Equal("aws-destinations", settings.Str("Mongo__DestinationsCollection"));
@@ -129,6 +130,7 @@ public sealed class FunctionAppTemplateTests(BicepTemplateFixture template)
         Assert.Equal("buttons", defaults.Str("Mongo__Database"));
         Assert.Equal("destinations", defaults.Str("Mongo__DestinationsCollection"));
         Assert.Equal(string.Empty, defaults.Str("Destinations__AllowedArns"));
+        Assert.Equal(string.Empty, defaults.Str("Auth0__AllowedClientIds"));
     }
 
     [Fact]

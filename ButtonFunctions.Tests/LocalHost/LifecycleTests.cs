@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using System.Net;
 using System.Runtime.InteropServices;
 using LocalHost;
@@ -106,12 +107,12 @@ public sealed class CredentialsIsolationTests
         {
             await program.WaitUntilReadyAsync();
 
-            Assert.True(File.Exists(Path.Combine(program.CredentialsDirectory, "credentials.json")), "the run writes its credentials into its own directory");
+            Assert.Single(Directory.GetFiles(program.CredentialsDirectory, "localhost-*.json"));
             Assert.Equal(before, Snapshot(repositoryCredentials));
 
             Assert.Equal(0, ProcessTable.Terminate(program.Process.Id));
             await program.Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-            Assert.False(File.Exists(Path.Combine(program.CredentialsDirectory, "credentials.json")), "the run removes its own credentials on exit");
+            Assert.Empty(Directory.GetFiles(program.CredentialsDirectory));
         }
 
         Assert.Equal(before, Snapshot(repositoryCredentials));
@@ -122,4 +123,59 @@ public sealed class CredentialsIsolationTests
         ? [.. Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
             .Select(f => $"{f} {File.GetLastWriteTimeUtc(f):O} {Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f)))}")]
         : [];
+}
+
+/// <summary>Each LocalHost run owns its credentials file: two runs never overwrite or delete each other's.</summary>
+public sealed class CredentialsOwnershipTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("shared-credentials-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task Two_LocalHosts_keep_their_own_files_and_stopping_one_leaves_the_other_intact()
+    {
+        using var first = LocalHostProgram.Start(TestAppHostFixture.TestAppDirectory, credentialsDirectory: _directory);
+        using var second = LocalHostProgram.Start(TestAppHostFixture.TestAppDirectory, credentialsDirectory: _directory);
+        await first.WaitUntilReadyAsync();
+        await second.WaitUntilReadyAsync();
+        var firstFile = Path.Combine(_directory, $"localhost-{first.BaseAddress!.Port}.json");
+        var firstContent = await File.ReadAllTextAsync(firstFile);
+        Assert.Equal(2, Directory.GetFiles(_directory, "localhost-*.json").Length);
+
+        Assert.Equal(0, ProcessTable.Terminate(second.Process.Id));
+        await second.Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal([firstFile], Directory.GetFiles(_directory, "localhost-*.json"));
+        Assert.Equal(firstContent, await File.ReadAllTextAsync(firstFile));
+    }
+
+    [Fact]
+    public async Task With_port_0_the_file_records_the_real_url_and_owner()
+    {
+        using var program = LocalHostProgram.Start(TestAppHostFixture.TestAppDirectory, credentialsDirectory: _directory);
+        await program.WaitUntilReadyAsync();
+
+        using var file = JsonDocument.Parse(await File.ReadAllTextAsync(Assert.Single(Directory.GetFiles(_directory, "localhost-*.json"))));
+        Assert.Equal(new Uri(program.BaseAddress!, "api/clicks").AbsoluteUri, file.RootElement.GetProperty("url").GetString());
+        Assert.Equal(program.Process.Id, file.RootElement.GetProperty("pid").GetInt32());
+        Assert.StartsWith("http://127.0.0.1:", file.RootElement.GetProperty("authority").GetString(), StringComparison.Ordinal);
+        Assert.False(string.IsNullOrEmpty(file.RootElement.GetProperty("clientSecret").GetString()));
+    }
+
+    [Fact]
+    public async Task A_second_LocalHost_on_a_busy_port_fails_with_one_clear_line_and_touches_nothing()
+    {
+        using var first = LocalHostProgram.Start(TestAppHostFixture.TestAppDirectory, credentialsDirectory: _directory);
+        await first.WaitUntilReadyAsync();
+        var before = Directory.GetFiles(_directory).ToDictionary(f => f, File.ReadAllText);
+
+        using var second = LocalHostProgram.Start(TestAppHostFixture.TestAppDirectory, port: first.BaseAddress!.Port, credentialsDirectory: _directory);
+        await second.Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, second.Process.ExitCode);
+        var line = Assert.Single(second.Output, l => l.Length > 0);
+        Assert.Contains($"port {first.BaseAddress.Port} on 127.0.0.1 is already in use", line, StringComparison.Ordinal);
+        Assert.Equal(before, Directory.GetFiles(_directory).ToDictionary(f => f, File.ReadAllText));
+    }
 }

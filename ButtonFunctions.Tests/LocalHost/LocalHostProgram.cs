@@ -15,20 +15,41 @@ internal sealed class LocalHostProgram : IDisposable
     private readonly TaskCompletionSource<int> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<string> _output = [];
 
-    private LocalHostProgram(Process process, string credentialsDirectory)
+    private readonly bool _ownsCredentialsDirectory;
+
+    private LocalHostProgram(Process process, string credentialsDirectory, bool ownsCredentialsDirectory)
     {
         Process = process;
         CredentialsDirectory = credentialsDirectory;
+        _ownsCredentialsDirectory = ownsCredentialsDirectory;
     }
 
     public Process Process { get; }
 
-    /// <summary>The temporary directory this run writes its credentials file into (deleted on dispose).</summary>
+    /// <summary>The directory this run writes its credentials file into (a temporary one of its own unless given; deleted on dispose then).</summary>
     public string CredentialsDirectory { get; }
 
-    public static LocalHostProgram Start(string appDirectory)
+    /// <summary>The front end's address, from the ready line.</summary>
+    public Uri? BaseAddress { get; private set; }
+
+    /// <summary>Every line the program wrote to stdout or stderr so far.</summary>
+    public IReadOnlyList<string> Output
     {
-        var credentialsDirectory = Directory.CreateTempSubdirectory("localhost-credentials-").FullName;
+        get
+        {
+            lock (_output)
+            {
+                return [.. _output];
+            }
+        }
+    }
+
+    /// <param name="port">The front end's port (0 = any free one).</param>
+    /// <param name="credentialsDirectory">A directory shared with other runs of the test; by default a temporary one of this run's own.</param>
+    public static LocalHostProgram Start(string appDirectory, int port = 0, string? credentialsDirectory = null)
+    {
+        var owns = credentialsDirectory is null;
+        credentialsDirectory ??= Directory.CreateTempSubdirectory("localhost-credentials-").FullName;
         var dll = Path.Combine(FunctionsLocalHostOptions.FindAppDirectory(Path.Combine("tools", "LocalHost"), configuration: null), "LocalHost.dll");
         var startInfo = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -36,12 +57,12 @@ internal sealed class LocalHostProgram : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in (string[])[dll, "--port", "0", "--issuer-port", "0", "--credentials-dir", credentialsDirectory, "--app-directory", appDirectory])
+        foreach (var arg in (string[])[dll, "--port", port.ToString(CultureInfo.InvariantCulture), "--issuer-port", "0", "--credentials-dir", credentialsDirectory, "--app-directory", appDirectory])
         {
             startInfo.ArgumentList.Add(arg);
         }
 
-        var program = new LocalHostProgram(new Process { StartInfo = startInfo }, credentialsDirectory);
+        var program = new LocalHostProgram(new Process { StartInfo = startInfo }, credentialsDirectory, owns);
         program.Process.OutputDataReceived += (_, e) => program.OnLine(e.Data);
         program.Process.ErrorDataReceived += (_, e) => program.OnLine(e.Data);
         program.Process.Start();
@@ -66,6 +87,7 @@ internal sealed class LocalHostProgram : IDisposable
         const string marker = "(worker pid ";
         if (line.StartsWith("LocalHost ready: ", StringComparison.Ordinal) && line.IndexOf(marker, StringComparison.Ordinal) is var at and >= 0)
         {
+            BaseAddress = new Uri(line["LocalHost ready: ".Length..at].Trim() + "/");
             _ready.TrySetResult(int.Parse(line[(at + marker.Length)..].TrimEnd(')'), CultureInfo.InvariantCulture));
         }
     }
@@ -93,7 +115,10 @@ internal sealed class LocalHostProgram : IDisposable
         }
 
         Process.Dispose();
-        Directory.Delete(CredentialsDirectory, recursive: true);
+        if (_ownsCredentialsDirectory)
+        {
+            Directory.Delete(CredentialsDirectory, recursive: true);
+        }
     }
 }
 

@@ -74,27 +74,74 @@ public sealed class ConfirmationAndPayloadTests
     [Fact]
     public void Connection_settings_come_from_options_then_environment_then_the_LocalHost_file()
     {
-        var dir = Directory.CreateTempSubdirectory("creds-");
-        try
-        {
-            Directory.CreateDirectory(Path.Combine(dir.FullName, ".localhost"));
-            File.WriteAllText(Path.Combine(dir.FullName, ".localhost", "credentials.json"),
-                """{"authority":"http://127.0.0.1:6000","audience":"https://file.aud","clientId":"file-id","clientSecret":"file-secret"}""");
-            var sub = Directory.CreateDirectory(Path.Combine(dir.FullName, "tools", "x")).FullName;
-            var env = new Dictionary<string, string> { ["BUTTONS_CLIENT_SECRET"] = "env-secret" };
+        using var dir = new CredentialsFolder();
+        dir.Write("localhost-6001.json", url: "http://127.0.0.1:6001/api/clicks", pid: Environment.ProcessId);
+        var sub = Directory.CreateDirectory(Path.Combine(dir.Root, "tools", "x")).FullName;
+        var env = new Dictionary<string, string> { ["BUTTONS_CLIENT_SECRET"] = "env-secret" };
 
-            var settings = ConnectionSettings.Resolve(null, null, null, "cli-id", null, null, k => env.GetValueOrDefault(k), sub);
+        var settings = ConnectionSettings.Resolve(null, null, null, "cli-id", null, null, k => env.GetValueOrDefault(k), sub);
 
-            Assert.Equal(new Uri(ConnectionSettings.DefaultUrl), settings.Url);
-            Assert.Equal(new Uri("http://127.0.0.1:6000/oauth/token"), settings.TokenUrl);
-            Assert.Equal("cli-id", settings.ClientId);
-            Assert.Equal("env-secret", settings.ClientSecret);
-            Assert.Equal("https://file.aud", settings.Audience);
-        }
-        finally
+        Assert.Equal(new Uri("http://127.0.0.1:6001/api/clicks"), settings.Url);
+        Assert.Equal(new Uri("http://127.0.0.1:6000/oauth/token"), settings.TokenUrl);
+        Assert.Equal("cli-id", settings.ClientId);
+        Assert.Equal("env-secret", settings.ClientSecret);
+        Assert.Equal("https://file.aud", settings.Audience);
+    }
+
+    [Fact]
+    public void The_file_of_a_run_that_has_ended_is_ignored()
+    {
+        using var dir = new CredentialsFolder();
+        dir.Write("localhost-7071.json", url: ConnectionSettings.DefaultUrl, pid: int.MaxValue - 1);
+
+        var settings = ConnectionSettings.Resolve(null, null, null, null, null, null, _ => null, dir.Root);
+
+        Assert.Null(settings.CredentialsPath);
+        Assert.Null(settings.TokenEndpoint(out _));
+    }
+
+    [Fact]
+    public void With_two_runs_up_the_url_chooses_and_without_one_the_default_port_wins()
+    {
+        using var dir = new CredentialsFolder();
+        dir.Write("localhost-7071.json", url: ConnectionSettings.DefaultUrl, pid: Environment.ProcessId, clientId: "on-7071");
+        dir.Write("localhost-7072.json", url: "http://127.0.0.1:7072/api/clicks", pid: Environment.ProcessId, clientId: "on-7072");
+
+        var chosen = ConnectionSettings.Resolve("http://127.0.0.1:7072/api/clicks", null, null, null, null, null, _ => null, dir.Root);
+        var byDefault = ConnectionSettings.Resolve(null, null, null, null, null, null, _ => null, dir.Root);
+
+        Assert.Equal("on-7072", chosen.ClientId);
+        Assert.Equal("on-7071", byDefault.ClientId);
+    }
+
+    [Fact]
+    public void With_two_runs_up_on_other_ports_the_problem_says_to_pass_url()
+    {
+        using var dir = new CredentialsFolder();
+        dir.Write("localhost-7072.json", url: "http://127.0.0.1:7072/api/clicks", pid: Environment.ProcessId);
+        dir.Write("localhost-7073.json", url: "http://127.0.0.1:7073/api/clicks", pid: Environment.ProcessId);
+
+        var settings = ConnectionSettings.Resolve(null, null, null, null, null, null, _ => null, dir.Root);
+
+        Assert.Null(settings.TokenEndpoint(out var problem));
+        Assert.Contains("pass --url", problem, StringComparison.Ordinal);
+        Assert.Contains("7072", problem, StringComparison.Ordinal);
+    }
+
+    /// <summary>A temporary folder with a .localhost/ of credentials files as LocalHost writes them.</summary>
+    private sealed class CredentialsFolder : IDisposable
+    {
+        public string Root { get; } = Directory.CreateTempSubdirectory("creds-").FullName;
+
+        public void Write(string name, string url, int pid, string clientId = "file-id")
         {
-            dir.Delete(recursive: true);
+            Directory.CreateDirectory(Path.Combine(Root, ".localhost"));
+            File.WriteAllText(Path.Combine(Root, ".localhost", name), $$"""
+                {"kind":"LocalHost","url":"{{url}}","authority":"http://127.0.0.1:6000","audience":"https://file.aud","clientId":"{{clientId}}","clientSecret":"file-secret","pid":{{pid}}}
+                """);
         }
+
+        public void Dispose() => Directory.Delete(Root, recursive: true);
     }
 
     [Fact]

@@ -11,6 +11,12 @@ public static class ProblemTypes
     // POST /api/clicks: the request as a whole.
     public const string UnsupportedMediaType = Prefix + "unsupported-media-type";
     public const string BodyTooLarge = Prefix + "body-too-large";
+
+    /// <summary>The body ended before its declared length, or its framing was broken (Kestrel's 400).</summary>
+    public const string IncompleteBody = Prefix + "incomplete-body";
+
+    /// <summary>The body arrived too slowly (Kestrel's minimum data rate, its 408).</summary>
+    public const string BodyTimeout = Prefix + "body-timeout";
     public const string EmptyBody = Prefix + "empty-body";
     public const string InvalidJson = Prefix + "invalid-json";
     public const string UnsupportedPayload = Prefix + "unsupported-payload";
@@ -24,6 +30,9 @@ public static class ProblemTypes
 
     // AWS IoT topic rule destination confirmations (POST /api/clicks without a token).
     public const string InvalidDestinationConfirmation = Prefix + "invalid-destination-confirmation";
+
+    /// <summary>More unauthenticated confirmation requests than <c>Destinations:ConfirmationPermitLimit</c> per window (429).</summary>
+    public const string TooManyConfirmations = Prefix + "too-many-confirmations";
 
     // Written by the auth middleware before any function runs.
     public const string MissingToken = Prefix + "missing-token";

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text.Json;
 using LocalIssuer;
 using LocalMongo;
 using Microsoft.Extensions.Logging;
@@ -13,25 +12,22 @@ namespace LocalHost;
 /// </summary>
 internal sealed class LocalStandIns : IAsyncDisposable
 {
-    /// <summary>The credentials file's name inside the credentials directory (by default the repository's .localhost/, gitignored).</summary>
-    public const string CredentialsFileName = "credentials.json";
-
     /// <summary>The issuer port the simulator and the README assume; when it is taken (and was not asked for explicitly) any free port will do.</summary>
     public const int DefaultIssuerPort = 5055;
     private const string LocalAudience = "https://buttonfunctions.local/api";
 
     private LocalMongoServer? _mongo;
     private LocalIssuerServer? _issuer;
-    private string? _credentialsPath;
+    private (string Audience, string ClientId, string ClientSecret)? _client;
+    private LocalCredentialsFile? _credentials;
 
     private LocalStandIns()
     {
     }
 
-    /// <param name="credentialsDirectory">Where the credentials file goes (tests pass a temporary directory).</param>
     /// <param name="issuerPort">LocalIssuer's port: <see cref="DefaultIssuerPort"/> (any free port if taken), another port, or 0 for any.</param>
     public static async Task<LocalStandIns> StartAsync(
-        FunctionsLocalHostOptions options, string credentialsDirectory, int issuerPort, ILoggerFactory loggerFactory, TextWriter console, CancellationToken ct)
+        FunctionsLocalHostOptions options, int issuerPort, ILoggerFactory loggerFactory, TextWriter console, CancellationToken ct)
     {
         var standIns = new LocalStandIns();
         try
@@ -47,7 +43,7 @@ internal sealed class LocalStandIns : IAsyncDisposable
 
             if (options.GetEffectiveSetting("Auth0:Domain") is null && options.GetEffectiveSetting("Auth0:Authority") is null)
             {
-                await standIns.StartIssuerAsync(options, credentialsDirectory, issuerPort, console, ct);
+                await standIns.StartIssuerAsync(options, issuerPort, console, ct);
             }
         }
         catch
@@ -59,24 +55,49 @@ internal sealed class LocalStandIns : IAsyncDisposable
         return standIns;
     }
 
-    private async Task StartIssuerAsync(FunctionsLocalHostOptions options, string credentialsDirectory, int issuerPort, TextWriter console, CancellationToken ct)
+    private async Task StartIssuerAsync(FunctionsLocalHostOptions options, int issuerPort, TextWriter console, CancellationToken ct)
     {
         var audience = options.GetEffectiveSetting("Auth0:Audience") ?? LocalAudience;
         // A fresh client secret per run: nothing secret is ever written into the repository.
         var clientId = "local-button";
         var clientSecret = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
         _issuer = await StartIssuerOnAsync(issuerPort, audience, new LocalIssuerClient(clientId, clientSecret, ["write:clicks", "read:clicks"]), ct);
+        _client = (audience, clientId, clientSecret);
+
+        options.Settings["Auth0__Authority"] = _issuer.Authority.AbsoluteUri;
+        options.Settings["Auth0__Audience"] = audience;
+        await console.WriteLineAsync($"LocalIssuer (Auth0 stand-in): {_issuer.Authority.AbsoluteUri}  audience {audience}");
+    }
+
+    /// <summary>
+    /// Once the host listens (its port is known, also with <c>--port 0</c>): writes this run's credentials file for the
+    /// simulator. No-op when a real issuer is configured.
+    /// </summary>
+    public void WriteCredentials(Uri baseAddress, string directory)
+    {
+        if (_issuer is null || _client is not { } client)
+        {
+            return;
+        }
+
+        _credentials = LocalCredentialsFile.Write(
+            directory,
+            LocalCredentialsFile.NameFor("LocalHost", baseAddress.Port),
+            new LocalCredentials("LocalHost", new Uri(baseAddress, "api/clicks").AbsoluteUri, _issuer.Authority.AbsoluteUri, client.Audience, client.ClientId, client.ClientSecret, Environment.ProcessId));
+    }
+
+    /// <summary>Prints the local client and a curl that gets a token (part of the ready banner).</summary>
+    public async Task PrintClientAsync(TextWriter console)
+    {
+        if (_issuer is null || _client is not { } client || _credentials is null)
+        {
+            return;
+        }
 
         var authority = _issuer.Authority.AbsoluteUri;
-        options.Settings["Auth0__Authority"] = authority;
-        options.Settings["Auth0__Audience"] = audience;
-
-        _credentialsPath = WriteCredentials(credentialsDirectory, authority, audience, clientId, clientSecret, options.Port);
-        await console.WriteLineAsync($"LocalIssuer (Auth0 stand-in): {authority}  audience {audience}");
-        await console.WriteLineAsync($"  client id {clientId}, client secret {clientSecret} (new every run; also in {_credentialsPath})");
-        await console.WriteLineAsync("  get a token:");
+        await console.WriteLineAsync($"  Client for the simulator: id {client.ClientId}, secret {client.ClientSecret} (new every run; in {_credentials.Path})");
         await console.WriteLineAsync(
-            $"  curl -s {authority}oauth/token -H 'content-type: application/json' -d '{{\"grant_type\":\"client_credentials\",\"client_id\":\"{clientId}\",\"client_secret\":\"{clientSecret}\",\"audience\":\"{audience}\"}}'");
+            $"  Get a token: curl -s {authority}oauth/token -H 'content-type: application/json' -d '{{\"grant_type\":\"client_credentials\",\"client_id\":\"{client.ClientId}\",\"client_secret\":\"{client.ClientSecret}\",\"audience\":\"{client.Audience}\"}}'");
     }
 
     /// <summary>Binds the asked port; only the default port falls back to any free one (binding decides, so there is no check-then-bind race).</summary>
@@ -99,33 +120,9 @@ internal sealed class LocalStandIns : IAsyncDisposable
         }
     }
 
-    private static string WriteCredentials(string directory, string authority, string audience, string clientId, string clientSecret, int port)
-    {
-        var path = Path.Combine(directory, CredentialsFileName);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var json = JsonSerializer.Serialize(new
-        {
-            authority,
-            audience,
-            clientId,
-            clientSecret,
-            url = port == 0 ? null : $"http://127.0.0.1:{port}/api/clicks",
-        });
-        File.WriteAllText(path, json);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-
-        return path;
-    }
-
     public async ValueTask DisposeAsync()
     {
-        if (_credentialsPath is not null)
-        {
-            File.Delete(_credentialsPath); // the secret dies with the issuer that knows it
-        }
+        _credentials?.Remove(); // the secret dies with the issuer that knows it
 
         if (_issuer is not null)
         {

@@ -53,17 +53,18 @@ root.SetAction(async (parse, ct) =>
         Port = parse.GetValue(port),
     };
 
+    // Before anything is started or written: a second LocalHost on a busy port must not disturb the first.
+    if (options.Port != 0 && !LoopbackPort.IsFree(options.Port))
+    {
+        await Console.Error.WriteLineAsync(LoopbackPort.InUseMessage(options.Port));
+        return 1;
+    }
+
     // Local stand-ins for whatever the configuration leaves unset (MongoDB, Auth0).
     LocalStandIns standIns;
     try
     {
-        standIns = await LocalStandIns.StartAsync(
-            options,
-            parse.GetValue(credentialsDirectory) ?? Path.Combine(FunctionsLocalHostOptions.FindRepositoryRoot(), ".localhost"),
-            parse.GetValue(issuerPort),
-            loggerFactory,
-            Console.Out,
-            ct);
+        standIns = await LocalStandIns.StartAsync(options, parse.GetValue(issuerPort), loggerFactory, Console.Out, ct);
     }
     catch (IOException ex)
     {
@@ -82,6 +83,12 @@ root.SetAction(async (parse, ct) =>
     {
         return 130;
     }
+    catch (IOException ex) when (LoopbackPort.IsAddressInUse(ex))
+    {
+        // Taken between the check above and the bind (or by another address family on the same port).
+        await Console.Error.WriteLineAsync(LoopbackPort.InUseMessage(options.Port));
+        return 1;
+    }
     catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or IOException or LocalHost.Worker.WorkerUnavailableException)
     {
         await Console.Error.WriteLineAsync($"LocalHost could not start: {ex.Message}");
@@ -91,12 +98,15 @@ root.SetAction(async (parse, ct) =>
     await using (host)
     {
         var baseUrl = host.BaseAddress.AbsoluteUri.TrimEnd('/');
+        standIns.WriteCredentials(host.BaseAddress, parse.GetValue(credentialsDirectory) ?? Path.Combine(FunctionsLocalHostOptions.FindRepositoryRoot(), ".localhost"));
         Console.WriteLine($"LocalHost ready: {baseUrl} (worker pid {host.WorkerProcessId})");
         foreach (var function in host.Functions.Where(f => f.IsHttpTrigger))
         {
             var methods = function.Methods.Count == 0 ? "ANY" : string.Join(",", function.Methods);
             Console.WriteLine($"  {function.Name}: {methods} {baseUrl}/{function.RouteTemplate}");
         }
+
+        await standIns.PrintClientAsync(Console.Out);
 
         try
         {

@@ -58,6 +58,9 @@ public sealed class LocalIssuerServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // A failed start (a busy port) surfaces as the exception StartAsync throws; the host's own log line of it
+        // would only repeat it, with a stack trace, in front of the caller's one-line message.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, options.Port));
         var app = builder.Build();
         var server = new LocalIssuerServer(app, options);

@@ -34,7 +34,7 @@ internal static class SimulatorCommands
     {
         var root = new RootCommand(
             "Behaves like the AWS IoT topic rule's HTTPS action: clicks, load, destination confirmation, replay of error-action records, and tokens. " +
-            $"Without --client-id/--client-secret (or BUTTONS_CLIENT_ID/BUTTONS_CLIENT_SECRET) it reads the URL, issuer and client from the file LocalHost writes, {ConnectionSettings.CredentialsFileName} (searched from the current folder upwards), or from the file named by BUTTONS_CREDENTIALS_FILE. " +
+            $"Without --client-id/--client-secret (or BUTTONS_CLIENT_ID/BUTTONS_CLIENT_SECRET) it reads the URL, issuer and client from the file a running LocalHost (or standalone LocalIssuer) writes into {ConnectionSettings.CredentialsDirectoryName}/ (searched from the current folder upwards; the live run whose URL matches --url, else the only one, else the one on port 7071), or from the file named by BUTTONS_CREDENTIALS_FILE. " +
             "Exit codes: 0 done, 1 something not delivered (or a bad command line), 2 cannot start (credentials, issuer, function unreachable, settings outside AWS's limits), 130 stopped with Ctrl+C.")
         {
             Url, Authority, TokenUrl, ClientId, ClientSecret, Audience, ErrorsDir, RuleName,

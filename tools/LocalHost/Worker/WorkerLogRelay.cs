@@ -6,10 +6,15 @@ namespace LocalHost.Worker;
 
 /// <summary>
 /// The worker writes nothing to stdout: every log line arrives as an RpcLog message. This writes them to
-/// LocalHost's loggers, under the worker's own category and level.
+/// LocalHost's loggers, under the worker's own category and level — except the worker host's lifetime lines
+/// ("Now listening on: http://localhost:NNNNN", "Application started. Press Ctrl+C to shut down."), which name the
+/// worker's internal port and a key that does nothing here: relayed at Debug, so LocalHost's ready banner is the
+/// only place that names URLs to use.
 /// </summary>
 internal sealed class WorkerLogRelay(ILoggerFactory loggerFactory)
 {
+    private const string HostLifetimeCategory = "Microsoft.Hosting.Lifetime";
+
     private readonly ConcurrentDictionary<string, ILogger> _loggers = new(StringComparer.Ordinal);
 
     public void Relay(RpcLog log)
@@ -22,6 +27,11 @@ internal sealed class WorkerLogRelay(ILoggerFactory loggerFactory)
         var category = string.IsNullOrEmpty(log.Category) ? "Worker" : log.Category;
         var logger = _loggers.GetOrAdd(category, loggerFactory.CreateLogger);
         var level = (LogLevel)(int)log.Level;
+        if (category == HostLifetimeCategory && level == LogLevel.Information)
+        {
+            level = LogLevel.Debug;
+        }
+
         if (!logger.IsEnabled(level))
         {
             return;
