@@ -7,7 +7,10 @@ using MongoDB.Driver;
 
 namespace ButtonFunctions.Tests.LocalHost;
 
-/// <summary>The app stack the bad-request corpus is sent to: one allowed destination ARN, otherwise defaults.</summary>
+/// <summary>
+/// The app the bad-request corpus is sent to: one allowed destination ARN, and a confirmation rate limit above the
+/// corpus's count, so each bad confirmation is judged on what it carries rather than refused 429 by the limiter.
+/// </summary>
 public sealed class CorpusAppFixture : IAsyncLifetime
 {
     public const string AllowedArn = "arn:aws:iot:eu-west-1:123456789012:ruledestination/http/0d6f8f43-1c2b-4a5e-9d7c-2b1a0e9f8c31";
@@ -15,7 +18,11 @@ public sealed class CorpusAppFixture : IAsyncLifetime
     public AppUnderTest Stack { get; private set; } = null!;
 
     public async Task InitializeAsync() =>
-        Stack = await AppUnderTest.StartAsync(settings: new Dictionary<string, string> { ["Destinations__AllowedArns"] = AllowedArn });
+        Stack = await AppUnderTest.StartAsync(settings: new Dictionary<string, string>
+        {
+            ["Destinations__AllowedArns"] = AllowedArn,
+            ["Destinations__ConfirmationPermitLimit"] = "1000",
+        });
 
     public async Task DisposeAsync()
     {
@@ -31,7 +38,8 @@ public sealed class CorpusAppFixture : IAsyncLifetime
 /// types, huge and deeply nested bodies, batches over the limit, wrong content types, header abuse, bad
 /// confirmations — sent as raw bytes through LocalHost to the real worker. Every one must be answered 4xx with an
 /// application/problem+json body whose status matches, nothing may be stored, and neither LocalHost nor the worker
-/// may log at Error: a client's fault is never the server's.
+/// may log at Error: a client's fault is never the server's. Well-formed confirmations the app must not follow (an
+/// unlisted ARN, an enableUrl AWS would not send) are answered as documented, 200 not-followed, and store nothing.
 /// </summary>
 [Trait("Category", "LocalHost")]
 public sealed class BadRequestCorpusTests(CorpusAppFixture fixture) : IClassFixture<CorpusAppFixture>
@@ -44,7 +52,12 @@ public sealed class BadRequestCorpusTests(CorpusAppFixture fixture) : IClassFixt
     private const string UnknownArn = "arn:aws:iot:eu-west-1:123456789012:ruledestination/http/ffffffff-1c2b-4a5e-9d7c-2b1a0e9f8c31";
 
     /// <summary>One request: what it is, its header lines (without Host/Connection/Content-Length) and its body.</summary>
-    public sealed record BadRequest(string Name, IReadOnlyList<string> Headers, byte[] Body, string? RawContentLength = null);
+    /// <param name="NotFollowed">
+    /// A well-formed confirmation the app must neither follow nor record (an ARN outside the allow-list, or an
+    /// enableUrl other than the one AWS would send): README, "Destination confirmation", answers those
+    /// <c>200 {"status":"not-followed"}</c> with the command to confirm by hand, not a 4xx.
+    /// </param>
+    public sealed record BadRequest(string Name, IReadOnlyList<string> Headers, byte[] Body, string? RawContentLength = null, bool NotFollowed = false);
 
     private static readonly string Now = DateTimeOffset.UtcNow.AddMinutes(-5).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
@@ -218,16 +231,26 @@ public sealed class BadRequestCorpusTests(CorpusAppFixture fixture) : IClassFixt
             ("a token of two dots", Confirmation(tokenValue: "..")),
             ("a token with a slash", Confirmation(tokenValue: "abc/../def")),
             ("a token with a control character", Confirmation(tokenValue: "abc\u0085def")),
-            ("an http enableUrl", Confirmation(enableUrl: "http://iot.eu-west-1.amazonaws.com/confirmdestination/AYADeC5lN2ItNjUyZi00MDJmLTk3MjItYTI5NjM3ZjMxY2Q1")),
-            ("an enableUrl on another host", Confirmation(enableUrl: "https://evil.example/confirmdestination/AYADeC5lN2ItNjUyZi00MDJmLTk3MjItYTI5NjM3ZjMxY2Q1")),
-            ("an enableUrl in another region", Confirmation(enableUrl: "https://iot.us-east-1.amazonaws.com/confirmdestination/AYADeC5lN2ItNjUyZi00MDJmLTk3MjItYTI5NjM3ZjMxY2Q1")),
-            ("an enableUrl for another token", Confirmation(enableUrl: Enable + "SOMEOTHERTOKEN")),
             ("a wrong messageType", Confirmation(messageType: "Subscribe")),
             ("a token of 10,000 characters", Confirmation(tokenValue: new string('t', 10_000))),
         ];
         foreach (var (name, body) in confirmations)
         {
             corpus.Add(new BadRequest("bad confirmation: " + name, [.. json, ConfirmationHeader], Utf8(body)));
+        }
+
+        (string Name, string Body)[] notFollowed =
+        [
+            ("for an ARN outside the allow-list", Confirmation()),
+            ("with an http enableUrl", Confirmation(enableUrl: "http://iot.eu-west-1.amazonaws.com/confirmdestination/AYADeC5lN2ItNjUyZi00MDJmLTk3MjItYTI5NjM3ZjMxY2Q1")),
+            ("with an enableUrl on another host", Confirmation(enableUrl: "https://evil.example/confirmdestination/AYADeC5lN2ItNjUyZi00MDJmLTk3MjItYTI5NjM3ZjMxY2Q1")),
+            ("with an enableUrl in another region", Confirmation(enableUrl: "https://iot.us-east-1.amazonaws.com/confirmdestination/AYADeC5lN2ItNjUyZi00MDJmLTk3MjItYTI5NjM3ZjMxY2Q1")),
+            ("with an enableUrl for another token", Confirmation(enableUrl: Enable + "SOMEOTHERTOKEN")),
+            ("for an allowed ARN's account in another region", Confirmation(arn: CorpusAppFixture.AllowedArn.Replace("eu-west-1", "us-east-1", StringComparison.Ordinal))),
+        ];
+        foreach (var (name, body) in notFollowed)
+        {
+            corpus.Add(new BadRequest("unfollowed confirmation " + name, [.. json, ConfirmationHeader], Utf8(body), NotFollowed: true));
         }
 
         // A body that stops before its Content-Length and stalls (the client is still there): 408 or 400, never 500.
@@ -284,7 +307,7 @@ public sealed class BadRequestCorpusTests(CorpusAppFixture fixture) : IClassFixt
     public async Task Every_bad_request_is_answered_4xx_with_a_problem_and_nothing_is_stored_or_logged_as_an_error()
     {
         var corpus = Corpus();
-        Assert.True(corpus.Count >= 200, $"only {corpus.Count} cases");
+        Assert.True(corpus.Count(c => !c.NotFollowed) >= 200, $"only {corpus.Count} cases");
         Assert.Equal(corpus.Count, corpus.Select(c => c.Name).Distinct().Count());
         var failures = new List<string>();
         var statuses = new SortedDictionary<int, int>();
@@ -299,7 +322,14 @@ public sealed class BadRequestCorpusTests(CorpusAppFixture fixture) : IClassFixt
             }
 
             statuses[response.Status] = statuses.GetValueOrDefault(response.Status) + 1;
-            if (response.Status is < 400 or >= 500)
+            if (request.NotFollowed)
+            {
+                if (response.Status != 200 || !response.Text.Contains("\"status\":\"not-followed\"", StringComparison.Ordinal))
+                {
+                    failures.Add($"{request.Name}: {response.Status} {Printable(response.Text)} (expected 200 not-followed)");
+                }
+            }
+            else if (response.Status is < 400 or >= 500)
             {
                 failures.Add($"{request.Name}: {response.Status} {Printable(response.Text)}");
             }
