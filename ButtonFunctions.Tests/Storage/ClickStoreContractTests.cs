@@ -314,8 +314,8 @@ public abstract class ClickStoreContract(StoreServerFixture server) : IAsyncLife
         var indexes = await (await clicks.Indexes.ListAsync()).ToListAsync();
         var keys = indexes.Select(i => i["key"].AsBsonDocument.ToJson()).ToList();
         Assert.Equal(3, indexes.Count);
-        Assert.Contains("""{ "deviceId" : 1, "occurredAt" : -1 }""", keys);
-        Assert.Contains("""{ "occurredAt" : -1 }""", keys);
+        Assert.Contains("""{ "deviceId" : 1, "occurredAt" : 1, "_id" : 1 }""", keys);
+        Assert.Contains("""{ "occurredAt" : 1, "_id" : 1 }""", keys);
         Assert.Contains("""{ "_id" : 1 }""", keys);
     }
 

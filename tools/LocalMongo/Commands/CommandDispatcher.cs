@@ -32,6 +32,7 @@ internal sealed class CommandDispatcher
     };
 
     private readonly Dictionary<string, ICommandFamily> _families = new(StringComparer.Ordinal);
+    private readonly QueryCommands _queries;
     private readonly FailCommandPoint _failPoint;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -41,13 +42,14 @@ internal sealed class CommandDispatcher
         _failPoint = failPoint;
         _time = options.Time;
         _logger = logger;
+        _queries = new QueryCommands(store, cursors);
         List<ICommandFamily> families =
         [
             new ServerCommands(store, options),
             new CollectionCommands(store, cursors),
             new IndexCommands(store, cursors),
             new WriteCommands(store),
-            new QueryCommands(store, cursors),
+            _queries,
         ];
 
         // Without fail points the command is simply not registered, so it gets mongod's own answer for a server
@@ -65,6 +67,9 @@ internal sealed class CommandDispatcher
             }
         }
     }
+
+    /// <summary>Documents read by find, aggregate and count so far (see <see cref="LocalMongoServer.DocumentsExamined"/>).</summary>
+    public long DocumentsExamined => _queries.DocumentsExamined;
 
     public async ValueTask<BsonDocument?> ExecuteAsync(BsonDocument command, string? legacyDatabase, ConnectionContext connection, CancellationToken ct)
     {
