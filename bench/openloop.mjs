@@ -17,6 +17,9 @@ import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { loadTest } from 'loadtest';
 
+/** How long answers still owed when the schedule ends are waited for. */
+const DRAIN_MS = 10000;
+
 function parseArgs(argv) {
   const args = { url: null, rate: 100, duration: 10, batch: 1, token: '', run: `ol${Date.now()}`, selfCheck: false, slowServer: null };
   for (let i = 0; i < argv.length; i++) {
@@ -74,6 +77,7 @@ export async function openLoop({ url, rate, duration, batch, token, run }) {
   const statuses = {};
   let sent = 0;
   let connectionErrors = 0;
+  const errorKinds = {};
   let start = null;
   const options = {
     url: batch === 0 ? new URL('/api/health', url).href : new URL('/api/clicks', url).href,
@@ -106,12 +110,22 @@ export async function openLoop({ url, rate, duration, batch, token, run }) {
         callback(response);
       });
       req.on('socket', (socket) => sockets.add(socket));
-      req.on('error', () => { connectionErrors++; });
+      req.on('error', (error) => {
+        connectionErrors++;
+        errorKinds[error.code ?? error.message] = (errorKinds[error.code ?? error.message] ?? 0) + 1;
+      });
       if (body !== null) req.write(body);
       return req;
     },
   };
   await loadTest(options);
+  // The schedule is over; the answers still owed are waited for (bounded), so that an overloaded server's slowest
+  // answers count instead of being dropped. Whatever is still unanswered at the deadline is reported as unfinished.
+  const drainUntil = performance.now() + DRAIN_MS;
+  const owed = () => sent - Object.values(statuses).reduce((t, c) => t + c, 0) - connectionErrors;
+  while (owed() > 0 && performance.now() < drainUntil) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
   for (const list of [fromSend, fromSchedule, lags]) list.sort((a, b) => a - b);
   const answered = Object.values(statuses).reduce((t, c) => t + c, 0);
   const ok = Object.entries(statuses).filter(([s]) => s >= 200 && s < 300).reduce((t, [, c]) => t + c, 0);
@@ -121,7 +135,10 @@ export async function openLoop({ url, rate, duration, batch, token, run }) {
   return {
     url: options.url, rate, duration, batch, scheduled, sent,
     answered, ok, non2xx: answered - ok, statuses, connectionErrors,
-    unfinishedAtStop: sent - answered - connectionErrors,
+    errorKinds,
+    // Not answered within DRAIN_MS after the schedule ended: their latency is at least that long.
+    unfinished: sent - answered - connectionErrors,
+    drain_ms: DRAIN_MS,
     // The headline figures: from when each request was due.
     p50_ms: round(percentile(fromSchedule, 50)), p95_ms: round(percentile(fromSchedule, 95)), p99_ms: round(percentile(fromSchedule, 99)), max_ms: round(fromSchedule.at(-1)),
     fromSend: { p50_ms: round(percentile(fromSend, 50)), p95_ms: round(percentile(fromSend, 95)), p99_ms: round(percentile(fromSend, 99)) },
@@ -130,6 +147,8 @@ export async function openLoop({ url, rate, duration, batch, token, run }) {
     // Kept: (nearly) every scheduled request left, whatever the answers took. On time: they left (nearly) when due;
     // a late start is still counted in the latency from the schedule, so only a kept schedule matters for the figures.
     scheduleKept: sent >= 0.97 * scheduled,
+    // Over 1% of requests unanswered by the end of the drain: the server fell behind the offered rate.
+    overloaded: sent - answered - connectionErrors > 0.01 * sent,
     onTime: lagP99 <= Math.max(10, 2 * interval),
   };
 }

@@ -321,7 +321,7 @@ class Bench:
         before = self.cpu_snapshot()
         done = subprocess.run(["node", str(BENCH / "openloop.mjs"), "--url", self.host.base, "--rate", str(rate), "--duration", str(self.args.duration),
                                "--batch", str(batch), "--token", token, "--run", f"ol{uuid.uuid4().hex[:10]}"],
-                              capture_output=True, text=True, timeout=self.args.duration + 90, check=False)
+                              capture_output=True, text=True, timeout=self.args.duration + 120, check=False)
         after = self.cpu_snapshot()
         match = re.search(r"^openloop-json (\{.*\})$", done.stdout, re.MULTILINE)
         if not match:
@@ -335,7 +335,13 @@ class Bench:
             warn(f"{phase}: requests left late (send lag p99 {result['sendLagP99_ms']:.1f} ms; the machine is CPU-starved); the latencies count from "
                  "when each request was due, so they include that delay", self.warnings)
         if result["non2xx"] or result["connectionErrors"]:
-            warn(f"{phase}: {result['non2xx']} non-2xx answers, {result['connectionErrors']} connection errors", self.warnings)
+            warn(f"{phase}: {result['non2xx']} non-2xx answers {result['statuses']}, {result['connectionErrors']} connection errors {result['errorKinds']}", self.warnings)
+        if result["overloaded"]:
+            warn(f"{phase}: {result['unfinished']} of {result['sent']} requests were still unanswered {result['drain_ms'] / 1000:.0f} s after the schedule ended: "
+                 f"the offered {rate} req/s is above what this machine sustained now; the percentiles cover the answered ones only", self.warnings)
+        saturated = self.results["phases"].get("noop_saturation" if batch == 0 else "singles_saturation" if batch == 1 else "batches_saturation", {}).get("req_per_s")
+        if saturated and rate > saturated:
+            warn(f"{phase}: the offered {rate} req/s is above the {saturated:,.0f} req/s measured at saturation in this run: this figure measures a growing queue", self.warnings)
         return result
 
     # --- phases --------------------------------------------------------------------------------------------------
@@ -567,8 +573,9 @@ def table(r: dict) -> str:
             continue
         rows.append((f"{title} at {x['rate']:,} req/s offered (open loop): p50 / p95 / p99 (ms)", f"{fmt(x['p50_ms'], 1)} / {fmt(x['p95_ms'], 1)} / {fmt(x['p99_ms'], 1)}",
                      " / ".join(ratio(x[k], noop_fixed[k]) for k in ("p50_ms", "p95_ms", "p99_ms")) if noop_fixed else ""))
-        rows.append(("  sent / scheduled, errors, send lag p99 (ms)",
-                     f"{x['sent']:,} / {x['scheduled']:,}{'' if x['scheduleKept'] else ' (NOT KEPT)'}, {x['non2xx'] + x['connectionErrors']} errors, {x['sendLagP99_ms']:.1f}", ""))
+        rows.append(("  sent / scheduled, errors, unanswered, send lag p99 (ms)",
+                     f"{x['sent']:,} / {x['scheduled']:,}{'' if x['scheduleKept'] else ' (NOT KEPT)'}, {x['non2xx'] + x['connectionErrors']} errors, "
+                     f"{x['unfinished']:,}{' (OVERLOADED)' if x['overloaded'] else ''}, {x['sendLagP99_ms']:.1f}", ""))
     cold = p.get("cold_start")
     if cold and "launches" in cold:
         rows.append((f"cold start: launch → first stored click, median of {len(cold['launches'])} (s)",
