@@ -1,6 +1,7 @@
 using ButtonFunctions.Auth;
 using ButtonFunctions.Destinations;
 using ButtonFunctions.Ingest;
+using ButtonFunctions.Read;
 using ButtonFunctions.Readiness;
 using ButtonFunctions.Storage;
 using Microsoft.Azure.Functions.Worker.Builder;
@@ -17,6 +18,7 @@ public static class ButtonFunctionsApplicationBuilderExtensions
         builder.Services.AddProblemDetails();
         builder.AddAuth0TokenValidation();
         builder.Services.AddClickIngestion();
+        builder.Services.AddClickReading();
         builder.Services.AddDestinationConfirmation();
         builder.Services.AddClickStorage();
         builder.Services.AddReadinessChecks();

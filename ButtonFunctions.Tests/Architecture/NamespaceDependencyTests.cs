@@ -16,17 +16,19 @@ public sealed class NamespaceDependencyTests
     private static readonly Dictionary<string, string[]> Allowed = new(StringComparer.Ordinal)
     {
         ["ButtonFunctions"] = ["*"],
-        ["ButtonFunctions.Functions"] = ["Auth", "Clicks", "Destinations", "Http", "Ingest", "Readiness"],
+        ["ButtonFunctions.Functions"] = ["Auth", "Clicks", "Destinations", "Http", "Ingest", "Read", "Readiness"],
         ["ButtonFunctions.Auth"] = ["Configuration", "Destinations", "Http"],
         ["ButtonFunctions.Readiness"] = ["Auth", "Storage"],
-        ["ButtonFunctions.Ingest"] = ["Clicks", "Ingest.Payloads", "Json"],
+        ["ButtonFunctions.Ingest"] = ["Clicks", "Configuration", "Ingest.Payloads", "Json"],
         ["ButtonFunctions.Ingest.Payloads"] = ["Clicks"],
-        ["ButtonFunctions.Destinations"] = ["Configuration", "Json"],
+        ["ButtonFunctions.Read"] = ["Clicks"],
+        ["ButtonFunctions.Destinations"] = ["Configuration", "Diagnostics", "Json"],
         ["ButtonFunctions.Storage"] = ["Clicks", "Destinations"],
         ["ButtonFunctions.Clicks"] = [],
         ["ButtonFunctions.Http"] = [],
         ["ButtonFunctions.Json"] = [],
         ["ButtonFunctions.Configuration"] = [],
+        ["ButtonFunctions.Diagnostics"] = [],
     };
 
     private static readonly Lazy<Dictionary<string, HashSet<string>>> Graph =

@@ -158,6 +158,39 @@ public sealed class AccessGateTests(TestIssuer issuer, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Unauthenticated_confirmations_beyond_the_permit_limit_are_refused_429_with_retry_after()
+    {
+        using var pipeline = issuer.Pipeline(destinations: new DestinationOptions { ConfirmationPermitLimit = 3, ConfirmationWindow = TimeSpan.FromHours(1) });
+        HttpRequest Confirmation()
+        {
+            var request = Post(AuthShape.None);
+            request.Headers[DestinationConfirmationRequest.MessageTypeHeader] = "DestinationConfirmation";
+            return request;
+        }
+
+        var decisions = new List<AccessDecision>();
+        for (var i = 0; i < 5; i++)
+        {
+            decisions.Add(await pipeline.Gate.DecideAsync("IngestClicks", Confirmation(), default));
+        }
+
+        Assert.Equal([200, 200, 200, 429, 429], decisions.Select(d => d.StatusCode));
+        var refused = decisions[^1];
+        Assert.Equal(ProblemTypes.TooManyConfirmations, refused.ProblemType);
+        Assert.Null(refused.Challenge);
+        var http = new DefaultHttpContext { RequestServices = new ServiceCollection().AddLogging().AddProblemDetails().BuildServiceProvider() };
+        http.Response.Body = new MemoryStream();
+        await refused.WriteAsync(http);
+        Assert.Equal(429, http.Response.StatusCode);
+        Assert.StartsWith("application/problem+json", http.Response.ContentType, StringComparison.Ordinal);
+        Assert.InRange(int.Parse(http.Response.Headers.RetryAfter.ToString(), System.Globalization.CultureInfo.InvariantCulture), 1, 3_600);
+
+        // The bound is on the door without a lock only: a request with a token is never counted against it.
+        var withToken = await pipeline.Gate.DecideAsync("IngestClicks", Post(AuthShape.Bearer(issuer.WriterToken)), default);
+        Assert.True(withToken.Allowed);
+    }
+
+    [Fact]
     public async Task Destination_confirmation_header_does_not_open_other_functions()
     {
         var request = Get(AuthShape.None);

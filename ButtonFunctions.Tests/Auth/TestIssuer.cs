@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using ButtonFunctions.Auth;
+using ButtonFunctions.Destinations;
 using LocalIssuer;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -73,20 +74,23 @@ public sealed class TestIssuer : IAsyncLifetime, ITokenSource
     }
 
     /// <summary>The app's auth pipeline (everything the middleware uses), wired by hand for in-process tests.</summary>
-    internal AuthPipeline Pipeline(TimeProvider? time = null, Action<Auth0Options>? configure = null) =>
-        new(Options.Create(AppOptions(configure)), time ?? TimeProvider.System);
+    internal AuthPipeline Pipeline(TimeProvider? time = null, Action<Auth0Options>? configure = null, DestinationOptions? destinations = null) =>
+        new(Options.Create(AppOptions(configure)), time ?? TimeProvider.System, destinations);
 }
 
 /// <summary>The objects the middleware is made of, for one test.</summary>
 internal sealed class AuthPipeline : IDisposable
 {
-    public AuthPipeline(IOptions<Auth0Options> options, TimeProvider time)
+    public AuthPipeline(IOptions<Auth0Options> options, TimeProvider time, DestinationOptions? destinations = null)
     {
         Metadata = new IssuerMetadata(options, time, NullLogger<IssuerMetadata>.Instance);
         Cache = new ValidatedTokenCache(options, time);
         Validator = new AccessTokenValidator(options, Metadata, Cache, time, NullLogger<AccessTokenValidator>.Instance);
-        Gate = new AccessGate(Validator, options, NullLogger<AccessGate>.Instance);
+        Confirmations = new ConfirmationRateLimiter(Options.Create(destinations ?? new DestinationOptions()), NullLogger<ConfirmationRateLimiter>.Instance);
+        Gate = new AccessGate(Validator, options, Confirmations, NullLogger<AccessGate>.Instance);
     }
+
+    public ConfirmationRateLimiter Confirmations { get; }
 
     public IssuerMetadata Metadata { get; }
 
@@ -100,6 +104,7 @@ internal sealed class AuthPipeline : IDisposable
     {
         Cache.Dispose();
         Metadata.Dispose();
+        Confirmations.Dispose();
     }
 }
 

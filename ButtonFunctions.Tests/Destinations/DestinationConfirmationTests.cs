@@ -5,6 +5,7 @@ using ButtonFunctions.Ingest;
 using ButtonFunctions.Tests.Fixtures;
 using ButtonFunctions.Destinations;
 using ButtonFunctions.Http;
+using Microsoft.Extensions.Logging;
 
 namespace ButtonFunctions.Tests.Destinations;
 
@@ -54,7 +55,8 @@ public sealed class DestinationConfirmationTests
         Assert.Equal(DestinationConfirmer.Confirmed, answer.Json.GetProperty("status").GetString());
         // Confirmed is not enabled: AWS keeps the destination DISABLED until this step.
         Assert.Equal($"aws iot update-topic-rule-destination --arn {Arn} --status ENABLED", answer.Json.GetProperty("command").GetString());
-        Assert.Equal(new Uri(AwsEnableUrl), Assert.Single(harness.Handler.Requested));
+        // The URL fetched is, character for character, the URL that was checked.
+        Assert.Equal(AwsEnableUrl, Assert.Single(harness.Handler.Requested).AbsoluteUri);
         var attempt = Assert.Single(harness.Destinations.Attempts);
         Assert.Equal((Arn, "iot.us-east-1.amazonaws.com", "confirmed", (int?)200), (attempt.Arn, attempt.EnableUrlHost, attempt.Outcome, attempt.Status));
         Assert.Empty(harness.Store.Stored);
@@ -85,7 +87,87 @@ public sealed class DestinationConfirmationTests
         Assert.StartsWith("aws iot confirm-topic-rule-destination --confirmation-token", answer.Json.GetProperty("command").GetString(), StringComparison.Ordinal);
         Assert.DoesNotContain(Token, answer.Text, StringComparison.Ordinal);
         Assert.Empty(harness.Handler.Requested);
+
+        // Anyone can send these: nothing is stored for an ARN that is not allow-listed.
+        Assert.Empty(harness.Destinations.Attempts);
+    }
+
+    [Fact]
+    public async Task Confirmations_for_unlisted_arns_store_nothing_and_log_one_line_however_many_arrive()
+    {
+        var harness = new IngestHarness(destinations: Allowing());
+
+        for (var i = 0; i < 50; i++)
+        {
+            var arn = $"arn:aws:iot:us-east-1:123456789012:ruledestination/http/attacker-{i}";
+            var headers = new Dictionary<string, string>(ConfirmationHeaders) { ["x-amz-rules-engine-destination-arn"] = arn };
+            var answer = await harness.PostAsync(Body(arn: arn), headers: headers);
+            Assert.Equal("not-followed", answer.Json.GetProperty("status").GetString());
+        }
+
+        Assert.Empty(harness.Destinations.Attempts);
+        Assert.Empty(harness.Handler.Requested);
+        var line = Assert.Single(harness.Logs.Entries, e => e.Level >= LogLevel.Information);
+        Assert.Equal(LogLevel.Warning, line.Level);
+        Assert.Contains("attacker-0", line.Message, StringComparison.Ordinal);
+        Assert.Contains("not in Destinations:AllowedArns", line.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_allowed_arn_with_a_wrong_enable_url_is_still_recorded()
+    {
+        var harness = new IngestHarness(destinations: Allowing(Arn));
+
+        await harness.PostAsync(Body("https://evil.example.com/confirmdestination/" + Token), headers: ConfirmationHeaders);
+
         Assert.Equal("not-followed", Assert.Single(harness.Destinations.Attempts).Outcome);
+    }
+
+    [Theory]
+    [InlineData(Token + "\n", "https://iot.us-east-1.amazonaws.com/confirmdestination/" + Token + "\n")]
+    [InlineData(Token + "\n", "https://iot.us-east-1.amazonaws.com/confirmdestination/" + Token)]
+    [InlineData(".", "https://iot.us-east-1.amazonaws.com/confirmdestination/.")]
+    [InlineData("..", "https://iot.us-east-1.amazonaws.com/confirmdestination/..")]
+    public async Task A_token_with_a_trailing_newline_or_a_dot_segment_is_refused_and_nothing_is_fetched(string token, string enableUrl)
+    {
+        var harness = new IngestHarness(destinations: Allowing(Arn));
+
+        var answer = await harness.PostAsync(Body(enableUrl, token: token), headers: ConfirmationHeaders);
+
+        Assert.Equal(400, answer.Status);
+        Assert.Equal(ProblemTypes.InvalidDestinationConfirmation, answer.Json.GetProperty("type").GetString());
+        Assert.Empty(harness.Handler.Requested);
+        Assert.Empty(harness.Destinations.Attempts);
+        Assert.DoesNotContain(harness.Logs.Entries, e => e.Message.Contains('\n', StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_arn_with_a_trailing_newline_is_refused()
+    {
+        var harness = new IngestHarness(destinations: Allowing(Arn));
+        var headers = new Dictionary<string, string> { ["x-amz-rules-engine-message-type"] = "DestinationConfirmation" };
+
+        var answer = await harness.PostAsync(Body(arn: Arn + "\n"), headers: headers);
+
+        Assert.Equal(400, answer.Status);
+        Assert.Empty(harness.Handler.Requested);
+    }
+
+    [Theory]
+    [InlineData("..", "https://iot.us-east-1.amazonaws.com/confirmdestination/..")]
+    [InlineData(".", "https://iot.us-east-1.amazonaws.com/confirmdestination/.")]
+    [InlineData("..", "http://127.0.0.1:5999/confirmdestination/..")]
+    public void A_url_that_would_be_fetched_as_another_url_is_never_followed(string token, string enableUrl)
+    {
+        // Past the parser's own refusal: the confirmer compares what it checked with what it would fetch.
+        var options = Allowing(Arn);
+        options.AllowedEnableUrlPrefixes.Add("http://127.0.0.1:5999/confirmdestination/");
+        var request = new DestinationConfirmationRequest(Arn, token, enableUrl);
+
+        var refusal = DestinationConfirmer.WhyNotFollow(request, new Uri(enableUrl), options);
+
+        Assert.NotNull(refusal);
+        Assert.NotEqual(enableUrl, new Uri(enableUrl).AbsoluteUri);
     }
 
     [Theory]

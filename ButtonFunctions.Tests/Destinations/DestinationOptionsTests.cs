@@ -76,4 +76,26 @@ public sealed class DestinationOptionsTests
 
         Assert.Equal(["http://127.0.0.1:5999/confirmdestination/"], options.AllowedEnableUrlPrefixes);
     }
+
+    [Fact]
+    public void The_confirmation_bound_has_defaults_and_can_be_set()
+    {
+        var defaults = Bind([]);
+        var set = Bind(new() { ["Destinations:ConfirmationPermitLimit"] = "3", ["Destinations:ConfirmationWindow"] = "00:10:00" });
+
+        Assert.Equal((10, TimeSpan.FromMinutes(1)), (defaults.ConfirmationPermitLimit, defaults.ConfirmationWindow));
+        Assert.Equal((3, TimeSpan.FromMinutes(10)), (set.ConfirmationPermitLimit, set.ConfirmationWindow));
+    }
+
+    [Theory]
+    [InlineData("0", "00:01:00", "Destinations:ConfirmationPermitLimit")]
+    [InlineData("10001", "00:01:00", "Destinations:ConfirmationPermitLimit")]
+    [InlineData("10", "00:00:00.500", "Destinations:ConfirmationWindow")]
+    [InlineData("10", "02:00:00", "Destinations:ConfirmationWindow")]
+    public void A_confirmation_bound_out_of_range_fails_validation_naming_the_key(string limit, string window, string key)
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => Bind(new() { ["Destinations:ConfirmationPermitLimit"] = limit, ["Destinations:ConfirmationWindow"] = window }));
+
+        Assert.Contains(error.Failures, f => f.StartsWith(key, StringComparison.Ordinal));
+    }
 }

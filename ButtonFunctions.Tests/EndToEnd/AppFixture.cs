@@ -1,6 +1,8 @@
 using LocalHost;
 using LocalIssuer;
 using LocalMongo;
+using ButtonFunctions.Tests.LocalHost;
+using Microsoft.Extensions.Logging;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
@@ -14,9 +16,13 @@ public class AppFixture : IAsyncLifetime
 {
     public const string WriterClientId = "e2e-writer";
     public const string ReaderClientId = "e2e-reader";
+
+    /// <summary>A client granted only <c>write:clicks</c>, like the AWS IoT side: it may not read.</summary>
+    public const string WriteOnlyClientId = "e2e-write-only";
     public const string Audience = "https://buttonfunctions.local/api";
     internal static readonly string WriterSecret = Guid.NewGuid().ToString("N");
     private static readonly string ReaderSecret = Guid.NewGuid().ToString("N");
+    private static readonly string WriteOnlySecret = Guid.NewGuid().ToString("N");
 
     public LocalMongoServer Mongo { get; private set; } = null!;
     public LocalIssuerServer Issuer { get; private set; } = null!;
@@ -27,6 +33,9 @@ public class AppFixture : IAsyncLifetime
 
     /// <summary>An HTTP client to the app without any credentials.</summary>
     public HttpClient AnonymousClient { get; private set; } = null!;
+
+    /// <summary>Every line LocalHost logged, including the worker's own lines it relays (category and level kept).</summary>
+    public CapturingLoggerProvider Logs { get; } = new();
 
     public string DatabaseName { get; } = "e2e_" + Guid.NewGuid().ToString("N")[..12];
     public IMongoDatabase Database { get; private set; } = null!;
@@ -44,6 +53,7 @@ public class AppFixture : IAsyncLifetime
         var issuerOptions = new LocalIssuerOptions { Audience = Audience };
         issuerOptions.Clients.Add(new LocalIssuerClient(WriterClientId, WriterSecret, ["write:clicks", "read:clicks"]));
         issuerOptions.Clients.Add(new LocalIssuerClient(ReaderClientId, ReaderSecret, ["read:clicks"]));
+        issuerOptions.Clients.Add(new LocalIssuerClient(WriteOnlyClientId, WriteOnlySecret, ["write:clicks"]));
         Issuer = await LocalIssuerServer.StartAsync(issuerOptions);
 
         var options = new FunctionsLocalHostOptions { AppDirectory = FunctionsLocalHostOptions.FindAppDirectory(), Port = 0 };
@@ -53,7 +63,8 @@ public class AppFixture : IAsyncLifetime
         options.Settings["Auth0__Authority"] = Issuer.Authority.ToString();
         options.Settings["Auth0__Audience"] = Audience;
         Configure(options.Settings);
-        Host = await FunctionsLocalHost.StartAsync(options);
+        _loggers = LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Information).AddProvider(Logs));
+        Host = await FunctionsLocalHost.StartAsync(options, _loggers);
 
         Database = new MongoClient(Mongo.ConnectionString).GetDatabase(DatabaseName);
         AnonymousClient = new HttpClient { BaseAddress = Host.BaseAddress };
@@ -63,7 +74,12 @@ public class AppFixture : IAsyncLifetime
 
     /// <summary>A fresh token from LocalIssuer for one of the fixture's clients.</summary>
     public Task<string> IssueTokenAsync(string clientId) =>
-        Issuer.IssueTokenAsync(clientId, clientId == WriterClientId ? WriterSecret : ReaderSecret, Audience);
+        Issuer.IssueTokenAsync(clientId, clientId switch
+        {
+            WriterClientId => WriterSecret,
+            WriteOnlyClientId => WriteOnlySecret,
+            _ => ReaderSecret,
+        }, Audience);
 
     public async Task DisposeAsync()
     {
@@ -72,7 +88,10 @@ public class AppFixture : IAsyncLifetime
         if (Host is not null) await Host.DisposeAsync();
         if (Issuer is not null) await Issuer.DisposeAsync();
         if (Mongo is not null) await Mongo.DisposeAsync();
+        _loggers?.Dispose();
     }
+
+    private ILoggerFactory? _loggers;
 }
 
 /// <summary>
@@ -95,6 +114,9 @@ public sealed class SharedAppFixture : AppFixture, IDisposable
         }
 
         settings["Destinations__AllowedArns"] = AllowedArn;
+
+        // Every test class of the collection may send confirmations; the bound itself is tested on its own stack.
+        settings["Destinations__ConfirmationPermitLimit"] = "10000";
         settings["Destinations__AllowedEnableUrlPrefixes"] = Listener.Prefix;
     }
 

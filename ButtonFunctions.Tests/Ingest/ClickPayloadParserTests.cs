@@ -155,6 +155,37 @@ public sealed class ClickPayloadParserTests
     }
 
     [Fact]
+    public void A_device_time_in_whole_seconds_takes_the_rules_receiving_time_into_the_id()
+    {
+        // Two clicks of one second from a clock without fractions: only the rule's time tells them apart.
+        const string first = """{"deviceId":"esp32-coarse-1","clickType":"single","timestamp":"2026-11-25T18:00:00Z","receivedAtMs":1764093600100}""";
+        const string second = """{"deviceId":"esp32-coarse-1","clickType":"single","timestamp":"2026-11-25T18:00:00Z","receivedAtMs":1764093600900}""";
+        var deviceMs = new DateTimeOffset(2026, 11, 25, 18, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
+
+        Assert.NotEqual(Single(first).Id, Single(second).Id);
+        Assert.Equal(ClickId.FromContent("esp32-coarse-1", "SINGLE", deviceMs, 1764093600100), Single(first).Id);
+        Assert.Equal(Single(first).Id, Single(first).Id);
+
+        // Still the device's time as the occurrence; without the rule's time the id is the device time's alone.
+        Assert.Equal((deviceMs, ClickTimeSource.Device), (Single(first).OccurredAt.ToUnixTimeMilliseconds(), Single(first).TimeSource));
+        Assert.Equal(ClickId.FromContent("esp32-coarse-1", "SINGLE", deviceMs), Single(first.Replace(""","receivedAtMs":1764093600100""", "", StringComparison.Ordinal)).Id);
+
+        // Fraction digits, even all zero, say the clock is fine: the rule's time stays out (replays without it match).
+        Assert.Equal(
+            ClickId.FromContent("esp32-coarse-1", "SINGLE", deviceMs),
+            Single(first.Replace("18:00:00Z", "18:00:00.000Z", StringComparison.Ordinal)).Id);
+    }
+
+    [Theory]
+    [InlineData("""{"serialNumber":"A","clickType":"SINGLE","receivedAtMs":1764093600100}""", ClickTimeSource.Rule)]
+    [InlineData("""{"serialNumber":"A","clickType":"SINGLE"}""", ClickTimeSource.Arrival)]
+    [InlineData("""{"deviceId":"A","clickType":"SINGLE","timestamp":"2026-11-25T18:00:00.250Z","receivedAtMs":1764093600100}""", ClickTimeSource.Device)]
+    public void The_time_source_says_where_the_occurrence_time_came_from(string json, ClickTimeSource source)
+    {
+        Assert.Equal(source, Single(json).TimeSource);
+    }
+
+    [Fact]
     public void Mqtt_button_click_type_is_normalised_to_upper_case()
     {
         var click = Single(FixtureFiles.ReadText("mqtt-button.json"));

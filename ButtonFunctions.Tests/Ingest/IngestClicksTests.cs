@@ -124,6 +124,23 @@ public sealed class IngestClicksTests
         Assert.Equal(201, answer.Status);
     }
 
+    [Theory]
+    [InlineData("""{"deviceId":"esp32-c1\u0085","clickType":"single","timestamp":"2026-11-25T18:00:00.250Z"}""", "deviceId")]
+    [InlineData("""{"serialNumber":"G030C1","clickType":"SINGLE","traceId":"t\u009b[2J"}""", "traceId")]
+    [InlineData("""{"serialNumber":"G030C1","clickType":"SINGLE","topic":"iotbutton/\u0080G030C1"}""", "topic")]
+    [InlineData("""{"deviceEvent":{"buttonClicked":{"clickType":"LONG"}},"deviceInfo":{"deviceId":"G030PMC1"},"placementInfo":{"attributes":{"location":"home\u0085"}}}""", "attributes")]
+    [InlineData("""{"deviceEvent":{"buttonClicked":{"clickType":"LONG"}},"deviceInfo":{"deviceId":"G030PMC1"},"placementInfo":{"devices":{"order\u009fMilk":"G030PMC1"}}}""", "devices")]
+    public async Task C1_control_characters_in_any_field_are_refused_and_nothing_is_stored(string body, string field)
+    {
+        var harness = new IngestHarness();
+
+        var answer = await harness.PostAsync(body);
+
+        AssertProblem(answer, 400, ProblemTypes.InvalidClicks);
+        Assert.Contains(field, Assert.Single(answer.Json.GetProperty("errors").EnumerateArray()).GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Empty(harness.Store.Stored);
+    }
+
     [Fact]
     public async Task A_declared_content_length_over_the_limit_is_answered_413_without_reading_the_body()
     {

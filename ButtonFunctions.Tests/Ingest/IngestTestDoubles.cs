@@ -9,7 +9,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
+using ButtonFunctions.Tests.LocalHost;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using ButtonFunctions.Clicks;
@@ -35,8 +36,28 @@ internal sealed class FakeClickStore : IClickStore
             return Task.FromResult(new ClickStoreResult(fault, new ClickWriteStatus[clicks.Count], FaultRetryAfter));
         }
 
-        var statuses = clicks.Select(c => Stored.TryAdd(c.Id, c) ? ClickWriteStatus.Inserted : ClickWriteStatus.Duplicate).ToArray();
-        return Task.FromResult(new ClickStoreResult(ClickStoreOutcome.Stored, statuses));
+        var statuses = new ClickWriteStatus[clicks.Count];
+        var ids = new string[clicks.Count];
+        lock (Stored)
+        {
+            for (var i = 0; i < clicks.Count; i++)
+            {
+                var click = clicks[i];
+                if (!Stored.TryGetValue(click.Id, out var existing) || ClickFingerprint.Of(existing).IsSameClickAs(ClickFingerprint.Of(click)))
+                {
+                    statuses[i] = existing is null && Stored.TryAdd(click.Id, click) ? ClickWriteStatus.Inserted : ClickWriteStatus.Duplicate;
+                    ids[i] = click.Id;
+                    continue;
+                }
+
+                // A different click under the id: the real store's collision id, and its duplicate check there.
+                var moved = click with { Id = ClickId.ForCollision(click) };
+                statuses[i] = Stored.TryAdd(moved.Id, moved) ? ClickWriteStatus.Inserted : ClickWriteStatus.Duplicate;
+                ids[i] = moved.Id;
+            }
+        }
+
+        return Task.FromResult(new ClickStoreResult(ClickStoreOutcome.Stored, statuses) { Ids = ids });
     }
 }
 
@@ -94,12 +115,20 @@ internal sealed class IngestHarness
         Handler = new RecordingHandler(enableUrlStatus);
         var time = new FakeTimeProvider(Now);
         var ingestOptions = Options.Create(ingest ?? new IngestOptions());
+        var destinationOptions = Options.Create(destinations ?? new DestinationOptions());
+        var loggers = LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(Logs));
         Function = new IngestClicks(
-            new ClickIngestion(ingestOptions, Store, time, NullLogger<ClickIngestion>.Instance),
-            new DestinationConfirmer(new HttpClient(Handler), Options.Create(destinations ?? new DestinationOptions()), Destinations, time, NullLogger<DestinationConfirmer>.Instance),
+            new ClickIngestion(ingestOptions, Store, time, loggers.CreateLogger<ClickIngestion>()),
+            new DestinationConfirmer(
+                new HttpClient(Handler), destinationOptions, Destinations,
+                new UnlistedDestinationLog(destinationOptions, loggers.CreateLogger<DestinationConfirmer>()),
+                time, loggers.CreateLogger<DestinationConfirmer>()),
             ingestOptions,
-            NullLogger<IngestClicks>.Instance);
+            loggers.CreateLogger<IngestClicks>());
     }
+
+    /// <summary>Every line the function, the ingestion and the confirmer logged.</summary>
+    public CapturingLoggerProvider Logs { get; } = new();
 
     public FakeClickStore Store { get; } = new();
 
@@ -112,9 +141,12 @@ internal sealed class IngestHarness
     public Task<Answer> PostAsync(string body, string? contentType = "application/json", Caller? caller = null, IDictionary<string, string>? headers = null) =>
         PostAsync(new MemoryStream(Encoding.UTF8.GetBytes(body)), contentType, caller, headers, contentLength: Encoding.UTF8.GetByteCount(body));
 
-    public async Task<Answer> PostAsync(Stream body, string? contentType, Caller? caller = null, IDictionary<string, string>? headers = null, long? contentLength = null)
+    /// <param name="aborted">Plays the request's RequestAborted: cancel it to be a client that went away.</param>
+    public async Task<Answer> PostAsync(
+        Stream body, string? contentType, Caller? caller = null, IDictionary<string, string>? headers = null, long? contentLength = null,
+        CancellationToken aborted = default)
     {
-        var http = new DefaultHttpContext { RequestServices = ResultServices };
+        var http = new DefaultHttpContext { RequestServices = ResultServices, RequestAborted = aborted };
         http.Request.Method = "POST";
         http.Request.Body = body;
         http.Request.ContentType = contentType;

@@ -16,6 +16,8 @@ public sealed class FunctionsMetadataContractTests
         // name,    trigger type,  methods,  route,    auth level
         { "Health", "httpTrigger", ["get"], "api/health", "Anonymous" },
         { "IngestClicks", "httpTrigger", ["post"], "api/clicks", "Anonymous" },
+        { "ListClicks", "httpTrigger", ["get"], "api/clicks", "Anonymous" },
+        { "ClickSummary", "httpTrigger", ["get"], "api/clicks/summary", "Anonymous" },
     };
 
     private static readonly Lazy<JsonElement[]> Functions = new(() =>

@@ -44,7 +44,7 @@ public sealed class ClickStoreContractTests(StoreServerFixture server) : IClassF
     }
 
     private (ClickStore Store, IMongoClient Client, IMongoCollection<BsonDocument> Clicks) CreateStore(
-        TimeSpan? retryBudget = null, string? connectionString = null, TimeSpan? serverSelectionTimeout = null)
+        TimeSpan? retryBudget = null, string? connectionString = null, TimeSpan? serverSelectionTimeout = null, Action<MongoClientSettings>? configure = null)
     {
         var options = new MongoOptions
         {
@@ -55,6 +55,7 @@ public sealed class ClickStoreContractTests(StoreServerFixture server) : IClassF
         };
         var settings = StorageServiceCollectionExtensions.CreateClientSettings(options);
         settings.ApplicationName = _appName;
+        configure?.Invoke(settings);
         var client = new MongoClient(settings);
         _clients.Add(client);
         var store = new ClickStore(client, Options.Create(options), Time, NullLogger<ClickStore>.Instance);
@@ -294,8 +295,129 @@ public sealed class ClickStoreContractTests(StoreServerFixture server) : IClassF
         var indexes = await (await clicks.Indexes.ListAsync()).ToListAsync();
         var keys = indexes.Select(i => i["key"].AsBsonDocument.ToJson()).ToList();
         Assert.Equal(3, indexes.Count);
-        Assert.Contains("""{ "deviceId" : 1, "occurredAt" : -1 }""", keys);
-        Assert.Contains("""{ "occurredAt" : -1 }""", keys);
+        Assert.Contains("""{ "deviceId" : 1, "occurredAt" : 1, "_id" : 1 }""", keys);
+        Assert.Contains("""{ "occurredAt" : 1, "_id" : 1 }""", keys);
         Assert.Contains("""{ "_id" : 1 }""", keys);
+    }
+
+    // Ids: a duplicate key is a duplicate only when the stored document is the same click (README "POST /api/clicks").
+
+    private static ClickEvent Other(string id, string device = "G030OTHERDEVICE") => Click(id, device) with { ClickType = ClickTypes.LongPress, TraceId = null };
+
+    private static List<BsonDocument> Sorted(List<BsonDocument> documents) => [.. documents.OrderBy(d => d["_id"].AsString, StringComparer.Ordinal)];
+
+    [Fact]
+    public async Task A_different_click_under_a_taken_id_is_stored_under_its_collision_id_and_its_retry_is_a_duplicate()
+    {
+        var (store, _, clicks) = CreateStore();
+        await store.InsertAsync([Click("taken")], default);
+        var other = Other("taken");
+
+        var collided = await store.InsertAsync([other], default);
+        var retried = await store.InsertAsync([other], default);
+
+        var collisionId = ClickId.ForCollision(other);
+        Assert.Equal(ClickStoreOutcome.Stored, collided.Outcome);
+        Assert.Equal([ClickWriteStatus.Inserted], collided.Statuses);
+        Assert.Equal([collisionId], collided.Ids);
+        Assert.Equal(ClickStoreOutcome.Stored, retried.Outcome);
+        Assert.Equal([ClickWriteStatus.Duplicate], retried.Statuses);
+        Assert.Equal([collisionId], retried.Ids);
+        Assert.Equal(2, await CountAsync(clicks));
+        Assert.Equal("G030JF055364XVRB", (await clicks.Find(new BsonDocument("_id", "taken")).SingleAsync())["deviceId"].AsString);
+        Assert.Equal("G030OTHERDEVICE", (await clicks.Find(new BsonDocument("_id", collisionId)).SingleAsync())["deviceId"].AsString);
+    }
+
+    [Fact]
+    public async Task One_batch_sorts_duplicates_collisions_and_new_clicks_apart()
+    {
+        var (store, _, clicks) = CreateStore();
+        await store.InsertAsync([Click("b-same"), Click("b-taken")], default);
+
+        var result = await store.InsertAsync([Click("b-same"), Other("b-taken"), Click("b-new"), Click("b-new")], default);
+
+        Assert.Equal(ClickStoreOutcome.Stored, result.Outcome);
+        Assert.Equal([ClickWriteStatus.Duplicate, ClickWriteStatus.Inserted, ClickWriteStatus.Inserted, ClickWriteStatus.Duplicate], result.Statuses);
+        Assert.Equal(["b-same", ClickId.ForCollision(Other("b-taken")), "b-new", "b-new"], result.Ids);
+        Assert.Equal(4, await CountAsync(clicks));
+    }
+
+    [Fact]
+    public async Task A_retry_whose_arrival_time_differs_is_still_the_same_click()
+    {
+        var (store, _, clicks) = CreateStore();
+        var first = Click("arrival") with { TimeSource = ClickTimeSource.Arrival, OccurredAt = At };
+        await store.InsertAsync([first], default);
+
+        var again = await store.InsertAsync([first with { OccurredAt = At.AddSeconds(7), ReceivedAt = At.AddSeconds(7) }], default);
+        var moved = await store.InsertAsync([first with { OccurredAt = At.AddSeconds(7), TimeSource = ClickTimeSource.Device }], default);
+
+        Assert.Equal([ClickWriteStatus.Duplicate], again.Statuses);
+        Assert.Equal([ClickWriteStatus.Duplicate], moved.Statuses);
+        Assert.Equal(1, await CountAsync(clicks));
+
+        // A device time that differs from another device time is another click.
+        await store.InsertAsync([first with { Id = "stable", TimeSource = ClickTimeSource.Device }], default);
+        var later = await store.InsertAsync([first with { Id = "stable", TimeSource = ClickTimeSource.Device, OccurredAt = At.AddMilliseconds(1) }], default);
+        Assert.Equal([ClickWriteStatus.Inserted], later.Statuses);
+        Assert.Equal("device", (await clicks.Find(new BsonDocument("_id", "stable")).SingleAsync())["timeSource"].AsString);
+    }
+
+    [Fact]
+    public async Task Two_different_clicks_racing_for_one_id_are_both_stored_and_neither_is_lost()
+    {
+        var (storeA, _, clicks) = CreateStore();
+        var (storeB, _, _) = CreateStore();
+        for (var round = 0; round < 20; round++)
+        {
+            var id = $"race-{round}";
+            var a = Click(id);
+            var b = Other(id);
+
+            var results = await Task.WhenAll(storeA.InsertAsync([a], default), storeB.InsertAsync([b], default));
+
+            Assert.All(results, r => Assert.Equal((ClickStoreOutcome.Stored, ClickWriteStatus.Inserted), (r.Outcome, r.Statuses[0])));
+            var stored = Sorted(await clicks.Find(Builders<BsonDocument>.Filter.In("_id", new[] { id, ClickId.ForCollision(a), ClickId.ForCollision(b) })).ToListAsync());
+            Assert.Equal(2, stored.Count);
+            Assert.Contains(stored, d => d["_id"] == id);
+            Assert.Equal(["G030JF055364XVRB", "G030OTHERDEVICE"], stored.Select(d => d["deviceId"].AsString).Order(StringComparer.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task Concurrent_retries_of_a_colliding_click_store_it_once()
+    {
+        var (storeA, _, clicks) = CreateStore();
+        var (storeB, _, _) = CreateStore();
+        await storeA.InsertAsync([Click("retried")], default);
+        var other = Other("retried");
+
+        var results = await Task.WhenAll(storeA.InsertAsync([other], default), storeB.InsertAsync([other], default));
+
+        Assert.Equal([ClickWriteStatus.Inserted, ClickWriteStatus.Duplicate], results.Select(r => r.Statuses[0]).Order());
+        Assert.All(results, r => Assert.Equal([ClickId.ForCollision(other)], r.Ids));
+        Assert.Equal(2, await CountAsync(clicks));
+    }
+
+    [Fact]
+    public async Task Stored_documents_are_read_back_only_when_a_duplicate_key_is_reported()
+    {
+        var finds = 0;
+        var (store, _, _) = CreateStore(configure: settings => settings.ClusterConfigurator = cluster =>
+            cluster.Subscribe<MongoDB.Driver.Core.Events.CommandStartedEvent>(e =>
+            {
+                if (e.CommandName == "find")
+                {
+                    Interlocked.Increment(ref finds);
+                }
+            }));
+
+        await store.InsertAsync(Clicks(10), default);
+        Assert.Equal(0, Volatile.Read(ref finds));
+
+        // One read for the whole batch of duplicates, however many there are.
+        var again = await store.InsertAsync(Clicks(10), default);
+        Assert.Equal(10, again.Duplicates);
+        Assert.Equal(1, Volatile.Read(ref finds));
     }
 }

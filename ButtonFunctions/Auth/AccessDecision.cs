@@ -4,7 +4,9 @@ using Microsoft.AspNetCore.Http;
 namespace ButtonFunctions.Auth;
 
 /// <summary>Whether a request may reach its function, and if not, the RFC 6750 refusal to send.</summary>
-internal sealed record AccessDecision(int StatusCode, Caller? Caller, string? Challenge, string? ProblemType, string? Title, string? Detail)
+/// <param name="RetryAfterDelay">The <c>Retry-After</c> of a refusal the caller should retry later, if any.</param>
+internal sealed record AccessDecision(
+    int StatusCode, Caller? Caller, string? Challenge, string? ProblemType, string? Title, string? Detail, TimeSpan? RetryAfterDelay = null)
 {
     private const string Realm = "ButtonFunctions";
 
@@ -42,7 +44,15 @@ internal sealed record AccessDecision(int StatusCode, Caller? Caller, string? Ch
     /// <summary>The issuer's keys cannot be fetched: 503 so that AWS IoT retries later.</summary>
     public static AccessDecision IssuerUnavailable() => new(
         StatusCodes.Status503ServiceUnavailable, null, null,
-        ProblemTypes.IssuerUnavailable, "Token issuer unavailable", "The token issuer's signing keys could not be fetched; retry later.");
+        ProblemTypes.IssuerUnavailable, "Token issuer unavailable", "The token issuer's signing keys could not be fetched; retry later.",
+        RetryAfter.IssuerUnavailable);
+
+    /// <summary>More unauthenticated destination confirmations than this instance accepts per window: 429.</summary>
+    public static AccessDecision TooManyConfirmations(TimeSpan retryAfter) => new(
+        StatusCodes.Status429TooManyRequests, null, null,
+        ProblemTypes.TooManyConfirmations, "Too many destination confirmations",
+        "This instance accepts only a few destination confirmation requests per window; retry after the Retry-After delay, or confirm with the AWS CLI.",
+        retryAfter);
 
     /// <summary>An HTTP function with no entry in <see cref="FunctionAccessPolicy"/>: refused, never run unprotected.</summary>
     public static AccessDecision NoPolicy() => new(
@@ -59,9 +69,9 @@ internal sealed record AccessDecision(int StatusCode, Caller? Caller, string? Ch
             response.Headers.WWWAuthenticate = Challenge;
         }
 
-        if (StatusCode == StatusCodes.Status503ServiceUnavailable)
+        if (RetryAfterDelay is { } delay)
         {
-            RetryAfter.Set(response, RetryAfter.IssuerUnavailable);
+            RetryAfter.Set(response, delay);
         }
 
         response.Headers.CacheControl = "no-store";

@@ -1,4 +1,5 @@
 using ButtonFunctions.Destinations;
+using ButtonFunctions.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -9,7 +10,8 @@ namespace ButtonFunctions.Auth;
 /// Decides, for one HTTP request to one function, whether it may run: reads the bearer token from the
 /// Authorization header only, validates it, and checks the scope the function requires.
 /// </summary>
-internal sealed partial class AccessGate(AccessTokenValidator validator, IOptions<Auth0Options> options, ILogger<AccessGate> logger)
+internal sealed partial class AccessGate(
+    AccessTokenValidator validator, IOptions<Auth0Options> options, ConfirmationRateLimiter confirmations, ILogger<AccessGate> logger)
 {
     private const string BearerPrefix = "Bearer ";
 
@@ -31,8 +33,11 @@ internal sealed partial class AccessGate(AccessTokenValidator validator, IOption
 
         if (FunctionAccessPolicy.AllowsUnauthenticatedConfirmation(functionName) && DestinationConfirmationRequest.IsConfirmation(request))
         {
-            // AWS sends destination confirmations without any token; the function only confirms, never stores.
-            return AccessDecision.Allow(null);
+            // AWS sends destination confirmations without any token; the function only confirms, never stores clicks.
+            // Being the one door without a lock, it gets a per-instance bound on how often it opens.
+            return confirmations.TryAcquire(out var retryAfter)
+                ? AccessDecision.Allow(null)
+                : AccessDecision.TooManyConfirmations(retryAfter ?? RetryAfter.ConfirmationsLimited);
         }
 
         var authorization = request.Headers.Authorization;
@@ -43,15 +48,18 @@ internal sealed partial class AccessGate(AccessTokenValidator validator, IOption
                 : AccessDecision.MissingToken("Send an Auth0 access token as 'Authorization: Bearer <token>'.");
         }
 
-        if (authorization.Count > 1)
-        {
-            return AccessDecision.InvalidRequest("More than one Authorization header");
-        }
-
-        var value = authorization[0] ?? string.Empty;
+        // In Azure this worker never sees a repeated header: the Functions host forwards each request to it through
+        // an HTTP proxy that joins repeated headers into one value separated by ", " (docs/architecture.md,
+        // "Azure Functions host"). Joining them the same way here makes both spellings one case.
+        var value = authorization.Count == 1 ? authorization[0] ?? string.Empty : string.Join(", ", authorization.ToArray());
         if (value.Length > _options.MaxAuthorizationHeaderLength)
         {
             return AccessDecision.InvalidToken("The token is too large");
+        }
+
+        if (HasSeveralCredentials(value))
+        {
+            return AccessDecision.InvalidRequest("More than one credential in the Authorization header (repeated headers arrive joined by commas)");
         }
 
         if (value.AsSpan().Trim().Equals(BearerPrefix.AsSpan().Trim(), StringComparison.OrdinalIgnoreCase))
@@ -91,6 +99,29 @@ internal sealed partial class AccessGate(AccessTokenValidator validator, IOption
         }
 
         return AccessDecision.Allow(caller);
+    }
+
+    /// <summary>
+    /// Whether the header holds a bearer credential next to another one: a comma outside any token (no JWT and no
+    /// RFC 6750 token68 contains one) with a Bearer credential among the comma-separated parts. Other schemes' own
+    /// comma-separated parameters (Digest) carry no bearer credential and stay "no token".
+    /// </summary>
+    internal static bool HasSeveralCredentials(string value)
+    {
+        if (!value.Contains(',', StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        foreach (var part in value.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (part.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase) || part.Equals(BearerPrefix.Trim(), StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     [LoggerMessage(EventId = 4121, Level = LogLevel.Error, Message = "HTTP function {FunctionName} has no entry in FunctionAccessPolicy; refusing every request to it")]

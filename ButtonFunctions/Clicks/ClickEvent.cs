@@ -15,6 +15,12 @@ public sealed record ClickEvent
     /// <summary>reportedTime/timestamp, else the rule's receivedAtMs, else <see cref="ReceivedAt"/>.</summary>
     public required DateTimeOffset OccurredAt { get; init; }
 
+    /// <summary>
+    /// Which of those <see cref="OccurredAt"/> is. A device or rule time travels with the message (and its AWS
+    /// retries), so it tells one click from another; an arrival time differs per try and tells nothing.
+    /// </summary>
+    public ClickTimeSource TimeSource { get; init; } = ClickTimeSource.Arrival;
+
     /// <summary>When the function accepted the click.</summary>
     public required DateTimeOffset ReceivedAt { get; init; }
 
@@ -33,6 +39,19 @@ public sealed record ClickEvent
 
     /// <summary>The authenticated client (Auth0 client id) that delivered the click, when known.</summary>
     public string? ClientId { get; init; }
+}
+
+/// <summary>Where a click's <see cref="ClickEvent.OccurredAt"/> comes from.</summary>
+public enum ClickTimeSource
+{
+    /// <summary>The device's own time (reportedTime / timestamp).</summary>
+    Device,
+
+    /// <summary>The topic rule's receivedAtMs (the rules engine's clock).</summary>
+    Rule,
+
+    /// <summary>When the function received it: the message carried no time.</summary>
+    Arrival,
 }
 
 /// <summary>Where an IoT 1-Click button was placed (its <c>placementInfo</c>).</summary>

@@ -29,13 +29,23 @@ public enum ClickWriteStatus
     NotStored,
     Inserted,
 
-    /// <summary>Already stored (by an earlier try of the same message, or earlier in the same batch).</summary>
+    /// <summary>
+    /// Already stored (by an earlier try of the same message, or earlier in the same batch): the document under its id
+    /// is the same click (<see cref="ClickFingerprint.IsSameClickAs"/>). A different click under the id is a collision,
+    /// not a duplicate: the click is stored under <see cref="ClickId.ForCollision"/> instead.
+    /// </summary>
     Duplicate,
 }
 
 /// <summary>Result of <see cref="IClickStore.InsertAsync"/>: the outcome and one status per click, in order.</summary>
 public sealed record ClickStoreResult(ClickStoreOutcome Outcome, IReadOnlyList<ClickWriteStatus> Statuses, TimeSpan? RetryAfter = null)
 {
+    /// <summary>
+    /// The id each click is stored under, in order, when the store knows it; it differs from the click's own id where
+    /// that id was taken by a different click. Null means every click kept its own id.
+    /// </summary>
+    public IReadOnlyList<string>? Ids { get; init; }
+
     public int Inserted => Statuses.Count(s => s == ClickWriteStatus.Inserted);
 
     public int Duplicates => Statuses.Count(s => s == ClickWriteStatus.Duplicate);

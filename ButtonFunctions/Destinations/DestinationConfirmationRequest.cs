@@ -63,7 +63,7 @@ public sealed partial record DestinationConfirmationRequest(string Arn, string C
         var enableUrl = Field(root, "enableUrl", 4_200);
         var messageType = Field(root, "messageType", 64);
         error = arn is null || !ArnPattern().IsMatch(arn) ? "'arn' must be an AWS IoT topic rule destination ARN."
-            : token is null || !TokenPattern().IsMatch(token) ? "'confirmationToken' is missing or malformed."
+            : token is null || !TokenPattern().IsMatch(token) || token is "." or ".." ? "'confirmationToken' is missing or malformed."
             : enableUrl is null ? "'enableUrl' is missing."
             : messageType != MessageType ? "'messageType' must be DestinationConfirmation."
             : headerArn is { Length: > 0 } && headerArn != arn ? "The x-amz-rules-engine-destination-arn header and 'arn' disagree."
@@ -76,9 +76,14 @@ public sealed partial record DestinationConfirmationRequest(string Arn, string C
             ? text
             : null;
 
-    [GeneratedRegex("^arn:aws(-cn|-us-gov)?:iot:(?<region>[a-z]{2}(-[a-z]+)+-[0-9]{1,2}):[0-9]{12}:ruledestination/http/[A-Za-z0-9-]{1,64}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\Aarn:aws(-cn|-us-gov)?:iot:(?<region>[a-z]{2}(-[a-z]+)+-[0-9]{1,2}):[0-9]{12}:ruledestination/http/[A-Za-z0-9-]{1,64}\z", RegexOptions.CultureInvariant)]
     internal static partial Regex ArnPattern();
 
-    [GeneratedRegex("^[A-Za-z0-9._~=+-]{1,4096}$", RegexOptions.CultureInvariant)]
+    /// <summary>
+    /// The characters a token may have: each is kept as it is in a URL path (RFC 3986 unreserved, plus = and +), so the
+    /// enableUrl carries the token verbatim. \A and \z, not ^ and $: .NET's $ also matches before a final newline.
+    /// The dot segments . and .. match too and are refused by <see cref="Parse"/>: a URL path would resolve them away.
+    /// </summary>
+    [GeneratedRegex(@"\A[A-Za-z0-9._~=+-]{1,4096}\z", RegexOptions.CultureInvariant)]
     private static partial Regex TokenPattern();
 }

@@ -16,14 +16,29 @@ public sealed record DestinationConfirmationResult(string Outcome, string Detail
 /// CLI command that confirms it instead: following an arbitrary URL would be a server-side request forgery hole.
 /// </summary>
 public sealed partial class DestinationConfirmer(
-    HttpClient http, IOptions<DestinationOptions> options, IDestinationStore store, TimeProvider time, ILogger<DestinationConfirmer> logger)
+    HttpClient http,
+    IOptions<DestinationOptions> options,
+    IDestinationStore store,
+    UnlistedDestinationLog unlisted,
+    TimeProvider time,
+    ILogger<DestinationConfirmer> logger)
 {
     public const string Confirmed = "confirmed";
     public const string NotFollowed = "not-followed";
     public const string Failed = "failed";
 
+    internal const string NotAllowedReason = "The destination ARN is not in Destinations:AllowedArns.";
+
     public async Task<DestinationConfirmationResult> ConfirmAsync(DestinationConfirmationRequest request, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!options.Value.AllowedArns.Contains(request.Arn, StringComparer.Ordinal))
+        {
+            // Anyone can send these (they carry no token): nothing is stored for them, and the log gets a sampled line.
+            unlisted.Write(request);
+            return new DestinationConfirmationResult(NotFollowed, NotAllowedReason, null);
+        }
+
         var enableUri = Uri.TryCreate(request.EnableUrl, UriKind.Absolute, out var parsed) ? parsed : null;
         var refusal = WhyNotFollow(request, enableUri, options.Value);
         DestinationConfirmationResult result;
@@ -48,12 +63,19 @@ public sealed partial class DestinationConfirmer(
     {
         if (!options.AllowedArns.Contains(request.Arn, StringComparer.Ordinal))
         {
-            return "The destination ARN is not in Destinations:AllowedArns.";
+            return NotAllowedReason;
         }
 
         if (enableUri is null)
         {
             return "enableUrl is not an absolute URL.";
+        }
+
+        // What is fetched is the parsed Uri; what is checked below is the text. They must be the same URL: System.Uri
+        // normalises (dot segments, escapes, case), and a normalised URL is one nobody checked.
+        if (!string.Equals(enableUri.AbsoluteUri, request.EnableUrl, StringComparison.Ordinal))
+        {
+            return "enableUrl is not in its normal form (it would be fetched as a different URL than the one given).";
         }
 
         // Test listeners: an exact prefix + token match, nothing looser.
@@ -103,7 +125,7 @@ public sealed partial class DestinationConfirmer(
         }
     }
 
-    [GeneratedRegex(@"^iot\.(?<region>[a-z]{2}(-[a-z]+)+-[0-9]{1,2})\.amazonaws\.com(\.cn)?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\Aiot\.(?<region>[a-z]{2}(-[a-z]+)+-[0-9]{1,2})\.amazonaws\.com(\.cn)?\z", RegexOptions.CultureInvariant)]
     private static partial Regex AwsIotHostPattern();
 
     [LoggerMessage(EventId = 3100, Level = LogLevel.Information, Message = "Destination {Arn} confirmed via {EnableUrlHost} (HTTP {Status}); it stays DISABLED until enabled: {EnableCommand} (the stack's token refresher does this on its next run when KeepDestinationEnabled is true)")]

@@ -19,6 +19,16 @@ public sealed class DestinationOptions
 
     /// <summary>Bound on the confirmation GET.</summary>
     public TimeSpan ConfirmationTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Most destination confirmation requests (which carry no token) one instance accepts per
+    /// <see cref="ConfirmationWindow"/>; beyond it they are answered 429. AWS sends one when a destination is created
+    /// or its confirmation is re-sent, so a handful is plenty.
+    /// </summary>
+    public int ConfirmationPermitLimit { get; set; } = 10;
+
+    /// <summary>The window of <see cref="ConfirmationPermitLimit"/>.</summary>
+    public TimeSpan ConfirmationWindow { get; set; } = TimeSpan.FromMinutes(1);
 }
 
 /// <summary>Start-up validation: a wrong allow-list entry would silently refuse (or worse, follow) confirmations.</summary>
@@ -50,6 +60,16 @@ internal sealed class DestinationOptionsValidator : IValidateOptions<Destination
         if (options.ConfirmationTimeout <= TimeSpan.Zero || options.ConfirmationTimeout > TimeSpan.FromSeconds(30))
         {
             failures.Add("Destinations:ConfirmationTimeout must be between 00:00:00.001 and 00:00:30.");
+        }
+
+        if (options.ConfirmationPermitLimit is < 1 or > 10_000)
+        {
+            failures.Add("Destinations:ConfirmationPermitLimit must be between 1 and 10000.");
+        }
+
+        if (options.ConfirmationWindow < TimeSpan.FromSeconds(1) || options.ConfirmationWindow > TimeSpan.FromHours(1))
+        {
+            failures.Add("Destinations:ConfirmationWindow must be between 00:00:01 and 01:00:00.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

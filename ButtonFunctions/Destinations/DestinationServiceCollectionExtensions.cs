@@ -20,6 +20,8 @@ public static class DestinationServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DestinationOptions>, DestinationOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ConfirmationRateLimiter>();
+        services.TryAddSingleton<UnlistedDestinationLog>();
 
         // Redirects are never followed: an allowed URL must not be able to bounce the request elsewhere.
         services.AddHttpClient<DestinationConfirmer>(

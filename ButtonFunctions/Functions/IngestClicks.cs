@@ -39,13 +39,16 @@ public sealed partial class IngestClicks(
                 "Send clicks as JSON (Content-Type: application/json).");
         }
 
+        // One reader for both kinds of request (clicks and destination confirmations), so both answer a client's
+        // framing fault or stall the same way: a 4xx, never the 500 an escaping exception would become.
         var maxBytes = options.Value.MaxBodyBytes;
-        if (await RequestBodyReader.ReadAsync(request, maxBytes, cancellationToken) is not { } body)
+        var read = await RequestBodyReader.ReadAsync(request, maxBytes, cancellationToken);
+        if (read.Outcome != BodyReadOutcome.Read)
         {
-            return Refuse(StatusCodes.Status413PayloadTooLarge, ProblemTypes.BodyTooLarge, "Body too large",
-                string.Create(CultureInfo.InvariantCulture, $"The body is larger than {maxBytes} bytes."));
+            return RefuseBody(read, maxBytes);
         }
 
+        var body = read.Bytes;
         if (DestinationConfirmationRequest.IsConfirmation(request))
         {
             return await ConfirmDestinationAsync(request, body, cancellationToken);
@@ -139,6 +142,27 @@ public sealed partial class IngestClicks(
         return Problems.Result(problem);
     }
 
+    /// <summary>
+    /// The answer to a body that could not be read. A client that is gone gets the same 400 as a short body: the
+    /// connection is closed, so nobody reads it, and it keeps the outcome a client fault in the host's records.
+    /// </summary>
+    private IActionResult RefuseBody(RequestBody read, int maxBytes)
+    {
+        if (read.Outcome == BodyReadOutcome.TooLarge)
+        {
+            return Refuse(StatusCodes.Status413PayloadTooLarge, ProblemTypes.BodyTooLarge, "Body too large",
+                string.Create(CultureInfo.InvariantCulture, $"The body is larger than {maxBytes} bytes."));
+        }
+
+        // The client's fault, not ours: Information, never Warning or Error (a flaky network must not page anyone).
+        LogBodyNotRead(logger, read.Outcome, read.Reason ?? string.Empty);
+        return read.Outcome == BodyReadOutcome.TimedOut
+            ? Problems.Result(Problems.Create(StatusCodes.Status408RequestTimeout, ProblemTypes.BodyTimeout, "Body timeout",
+                "The request body arrived too slowly; send it again."))
+            : Problems.Result(Problems.Create(StatusCodes.Status400BadRequest, ProblemTypes.IncompleteBody, "Incomplete body",
+                "The request body ended before its declared length or was not framed correctly; send it again."));
+    }
+
     private IActionResult Refuse(int status, string type, string title, string detail)
     {
         LogRefused(logger, status, type);
@@ -163,6 +187,9 @@ public sealed partial class IngestClicks(
 
         return (taken, false);
     }
+
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Information, Message = "Request body not read ({Outcome}): {Reason}")]
+    private static partial void LogBodyNotRead(ILogger logger, BodyReadOutcome outcome, string reason);
 
     [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Click request refused with {Status} ({ProblemType})")]
     private static partial void LogRefused(ILogger logger, int status, string problemType);

@@ -11,6 +11,12 @@ public static class ProblemTypes
     // POST /api/clicks: the request as a whole.
     public const string UnsupportedMediaType = Prefix + "unsupported-media-type";
     public const string BodyTooLarge = Prefix + "body-too-large";
+
+    /// <summary>The body ended before its declared length, or its framing was broken (Kestrel's 400).</summary>
+    public const string IncompleteBody = Prefix + "incomplete-body";
+
+    /// <summary>The body arrived too slowly (Kestrel's minimum data rate, its 408).</summary>
+    public const string BodyTimeout = Prefix + "body-timeout";
     public const string EmptyBody = Prefix + "empty-body";
     public const string InvalidJson = Prefix + "invalid-json";
     public const string UnsupportedPayload = Prefix + "unsupported-payload";
@@ -22,8 +28,14 @@ public static class ProblemTypes
     public const string StoreUnavailable = Prefix + "store-unavailable";
     public const string StoreError = Prefix + "store-error";
 
+    // GET /api/clicks and GET /api/clicks/summary (the store ones above too).
+    public const string InvalidQuery = Prefix + "invalid-query";
+
     // AWS IoT topic rule destination confirmations (POST /api/clicks without a token).
     public const string InvalidDestinationConfirmation = Prefix + "invalid-destination-confirmation";
+
+    /// <summary>More unauthenticated confirmation requests than <c>Destinations:ConfirmationPermitLimit</c> per window (429).</summary>
+    public const string TooManyConfirmations = Prefix + "too-many-confirmations";
 
     // Written by the auth middleware before any function runs.
     public const string MissingToken = Prefix + "missing-token";

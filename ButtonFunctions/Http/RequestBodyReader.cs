@@ -3,23 +3,80 @@ using Microsoft.Net.Http.Headers;
 
 namespace ButtonFunctions.Http;
 
-/// <summary>Reads a request body without ever holding more than the configured limit.</summary>
+/// <summary>How reading a request body ended.</summary>
+internal enum BodyReadOutcome
+{
+    /// <summary>The whole body is in <see cref="RequestBody.Bytes"/>.</summary>
+    Read,
+
+    /// <summary>Larger than the limit (declared or counted, or Kestrel's own 413).</summary>
+    TooLarge,
+
+    /// <summary>The body ended before its declared length or its framing was broken: the client's fault (400).</summary>
+    Incomplete,
+
+    /// <summary>The body arrived too slowly (Kestrel's minimum request body data rate): 408.</summary>
+    TimedOut,
+
+    /// <summary>The client closed or reset the connection mid-body: nobody is left to answer.</summary>
+    ClientGone,
+}
+
+/// <summary>A request body, or why it could not be read; <see cref="Reason"/> is a sentence for the log (no body content).</summary>
+internal readonly record struct RequestBody(BodyReadOutcome Outcome, ReadOnlyMemory<byte> Bytes, string? Reason = null);
+
+/// <summary>
+/// Reads a request body without ever holding more than the configured limit, and turns the client's framing faults
+/// into outcomes instead of exceptions: Kestrel (in this worker, behind the Functions host) reports a body shorter
+/// than its Content-Length or broken chunking as <see cref="BadHttpRequestException"/> with 400, a body arriving
+/// slower than its minimum data rate with 408, and a vanished client as a cancelled read or an
+/// <see cref="IOException"/>. None of these is a server error, so none may surface as a 500.
+/// </summary>
 internal static class RequestBodyReader
 {
     /// <summary>
-    /// The body, or <c>null</c> when it is larger than <paramref name="maxBytes"/>. A declared
-    /// Content-Length over the limit is refused before reading; a body without one (chunked) or with a
-    /// wrong one is counted while reading and abandoned at the first byte past the limit.
+    /// Reads the body. A declared Content-Length over <paramref name="maxBytes"/> is refused before reading; a body
+    /// without one (chunked) or with a wrong one is counted while reading and abandoned at the first byte past the limit.
     /// </summary>
-    public static async Task<ReadOnlyMemory<byte>?> ReadAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
+    /// <param name="cancellationToken">The request's <c>RequestAborted</c>: its cancellation means the client is gone.</param>
+    public static async Task<RequestBody> ReadAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
         if (request.ContentLength > maxBytes)
         {
-            return null;
+            return new RequestBody(BodyReadOutcome.TooLarge, default, "declared Content-Length over the limit");
         }
 
+        try
+        {
+            return await ReadWithinAsync(request.Body, request.ContentLength, maxBytes, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException ex)
+        {
+            // Kestrel's own verdict on the client's request (RFC 9112 framing, data rate, its size limit).
+            var outcome = ex.StatusCode switch
+            {
+                StatusCodes.Status408RequestTimeout => BodyReadOutcome.TimedOut,
+                StatusCodes.Status413PayloadTooLarge => BodyReadOutcome.TooLarge,
+                _ => BodyReadOutcome.Incomplete,
+            };
+            return new RequestBody(outcome, default, ex.Message);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return new RequestBody(BodyReadOutcome.ClientGone, default, "the client aborted the request");
+        }
+        catch (IOException ex)
+        {
+            // A connection reset or closed mid-body (ConnectionResetException and its kin are IOExceptions).
+            return new RequestBody(BodyReadOutcome.ClientGone, default, ex.Message);
+        }
+    }
+
+    private static async Task<RequestBody> ReadWithinAsync(Stream body, long? contentLength, int maxBytes, CancellationToken cancellationToken)
+    {
         // One byte more than allowed is enough to notice an oversized body.
-        var buffer = new byte[(int)Math.Min(request.ContentLength ?? 8_192, maxBytes) + 1];
+        var buffer = new byte[(int)Math.Min(contentLength ?? 8_192, maxBytes) + 1];
         var length = 0;
         while (true)
         {
@@ -27,22 +84,22 @@ internal static class RequestBodyReader
             {
                 if (length > maxBytes)
                 {
-                    return null;
+                    return new RequestBody(BodyReadOutcome.TooLarge, default, "body over the limit");
                 }
 
                 Array.Resize(ref buffer, (int)Math.Min((long)buffer.Length * 2, maxBytes + 1L));
             }
 
-            var read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
+            var read = await body.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
             if (read == 0)
             {
-                return buffer.AsMemory(0, length);
+                return new RequestBody(BodyReadOutcome.Read, buffer.AsMemory(0, length));
             }
 
             length += read;
             if (length > maxBytes)
             {
-                return null;
+                return new RequestBody(BodyReadOutcome.TooLarge, default, "body over the limit");
             }
         }
     }

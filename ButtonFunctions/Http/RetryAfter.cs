@@ -18,6 +18,12 @@ public static class RetryAfter
     /// <summary>The token issuer's signing keys cannot be fetched (503 from the auth middleware).</summary>
     public static readonly TimeSpan IssuerUnavailable = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Unauthenticated destination confirmations exceeded their per-instance rate (429), when the limiter gives no
+    /// time of its own (it normally says when its window ends).
+    /// </summary>
+    public static readonly TimeSpan ConfirmationsLimited = TimeSpan.FromSeconds(60);
+
     /// <summary>A dependency of <c>GET /api/health?ready</c> is down (503).</summary>
     public static readonly TimeSpan NotReady = TimeSpan.FromSeconds(10);
 

@@ -74,7 +74,9 @@ public sealed partial class ClickIngestion
             LogStored(_logger, result.Inserted, result.Duplicates, clientId);
         }
 
-        return new IngestResult.Stored(batch.Items.Count, result.Inserted, result.Duplicates, valid.ConvertAll(i => i.Click!.Id), errors);
+        // The store's ids where it has them: a click whose id was taken by a different click is stored under another.
+        var ids = result.Ids ?? valid.ConvertAll(i => i.Click!.Id);
+        return new IngestResult.Stored(batch.Items.Count, result.Inserted, result.Duplicates, ids, errors);
     }
 
     [LoggerMessage(EventId = 3000, Level = LogLevel.Information, Message = "Stored {Inserted} new and {Duplicates} duplicate clicks for client {ClientId}")]

@@ -37,6 +37,7 @@ internal sealed record ClickBatch(ClickBatchError Error, string? ErrorDetail, IR
 internal sealed class ClickPayloadParser(IOptions<IngestOptions> options)
 {
     private readonly IngestOptions _options = options.Value;
+    private readonly IReadOnlyList<DeviceTopicPattern> _deviceTopics = DeviceTopicPattern.FromSettings(options.Value.DeviceTopicPatterns);
 
     public ClickBatch Parse(ReadOnlyMemory<byte> body, DateTimeOffset receivedAt, string? clientId)
     {
@@ -82,7 +83,7 @@ internal sealed class ClickPayloadParser(IOptions<IngestOptions> options)
         }
     }
 
-    private static ParsedClick ParseItem(int index, JsonElement item, DateTimeOffset receivedAt, string? clientId)
+    private ParsedClick ParseItem(int index, JsonElement item, DateTimeOffset receivedAt, string? clientId)
     {
         if (item.ValueKind != JsonValueKind.Object)
         {
@@ -103,18 +104,24 @@ internal sealed class ClickPayloadParser(IOptions<IngestOptions> options)
         var traceId = fields.String("traceId", required: false, PayloadLimits.MaxTraceIdLength);
         var receivedAtMs = fields.UnixMilliseconds("receivedAtMs");
 
+        if (fields.FirstError is null && draft is not null && topic is not null)
+        {
+            CheckDeviceAgainstTopic(fields, topic, draft.DeviceId);
+        }
+
         if (fields.FirstError is not null || draft is null)
         {
             return new ParsedClick(index, null, fields.FirstError ?? "invalid click");
         }
 
-        var identity = ClickId.Choose(draft.DeviceId, draft.ClickType, draft.DeviceTime, receivedAtMs, traceId, receivedAt);
+        var identity = ClickId.Choose(draft.DeviceId, draft.ClickType, draft.DeviceTime, draft.DeviceTimeWholeSeconds, receivedAtMs, traceId, receivedAt);
         var click = new ClickEvent
         {
             Id = identity.Id,
             DeviceId = draft.DeviceId,
             ClickType = draft.ClickType,
             OccurredAt = identity.OccurredAt,
+            TimeSource = identity.TimeSource,
             ReceivedAt = receivedAt,
             Source = draft.Source,
             BatteryMillivolts = draft.BatteryMillivolts,
@@ -125,5 +132,26 @@ internal sealed class ClickPayloadParser(IOptions<IngestOptions> options)
             ClientId = clientId,
         };
         return new ParsedClick(index, click, null, identity.IsFresh);
+    }
+
+    /// <summary>
+    /// A topic that names a device (the first matching <c>Ingest:DeviceTopicPatterns</c> entry) binds the click to that
+    /// device: AWS sets the topic from what the device was allowed to publish to, the body says whatever the device
+    /// wrote. A topic that matches no pattern (a generic one) names no device, and the click passes.
+    /// </summary>
+    private void CheckDeviceAgainstTopic(JsonFieldReader fields, string topic, string deviceId)
+    {
+        foreach (var pattern in _deviceTopics)
+        {
+            if (pattern.TryMatch(topic, out var topicDevice))
+            {
+                if (!string.Equals(topicDevice, deviceId, StringComparison.Ordinal))
+                {
+                    fields.Fail($"'topic' {topic} belongs to device '{topicDevice}', but the click names device '{deviceId}'");
+                }
+
+                return;
+            }
+        }
     }
 }

@@ -12,6 +12,13 @@ public sealed class IngestOptions
 
     /// <summary>Largest accepted body; AWS batches are at most 131,072 bytes.</summary>
     public int MaxBodyBytes { get; set; } = 131_072;
+
+    /// <summary>
+    /// Topics that name their device (see <see cref="DeviceTopicPattern"/>); a click whose topic matches one must carry
+    /// that device id. <see cref="DeviceTopicPattern.Default"/> when not configured; <c>none</c> switches the check off.
+    /// Comma-separated or indexed (see <see cref="Configuration.ListSettings"/>).
+    /// </summary>
+    public IList<string> DeviceTopicPatterns { get; } = [];
 }
 
 /// <summary>Start-up validation of <see cref="IngestOptions"/>; every message names the configuration key.</summary>
@@ -28,6 +35,21 @@ internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
         if (options.MaxBodyBytes is < 1_024 or > 16 * 1024 * 1024)
         {
             failures.Add("Ingest:MaxBodyBytes must be between 1024 and 16777216.");
+        }
+
+        foreach (var pattern in options.DeviceTopicPatterns)
+        {
+            if (pattern == DeviceTopicPattern.None)
+            {
+                if (options.DeviceTopicPatterns.Count > 1)
+                {
+                    failures.Add("Ingest:DeviceTopicPatterns holds 'none' next to patterns; use either 'none' alone or patterns.");
+                }
+            }
+            else if (DeviceTopicPattern.Parse(pattern, out var error) is null)
+            {
+                failures.Add($"Ingest:DeviceTopicPatterns holds '{pattern}', which {error} (like iotbutton/{{deviceId}}).");
+            }
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

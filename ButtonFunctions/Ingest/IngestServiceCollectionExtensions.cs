@@ -1,3 +1,4 @@
+using ButtonFunctions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -9,7 +10,10 @@ public static class IngestServiceCollectionExtensions
 {
     public static IServiceCollection AddClickIngestion(this IServiceCollection services)
     {
-        services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.SectionName).ValidateOnStart();
+        services.AddOptions<IngestOptions>()
+            .BindConfiguration(IngestOptions.SectionName)
+            .BindList(IngestOptions.SectionName + ":" + nameof(IngestOptions.DeviceTopicPatterns), o => o.DeviceTopicPatterns)
+            .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ClickIngestion>();

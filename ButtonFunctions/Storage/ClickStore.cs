@@ -7,9 +7,10 @@ using MongoDB.Driver;
 namespace ButtonFunctions.Storage;
 
 /// <summary>
-/// Clicks in MongoDB / Cosmos DB for MongoDB: unordered bulk inserts with deterministic ids, duplicate keys
-/// counted as already stored, Cosmos rate limiting (16500) and dropped connections retried for the
-/// not-yet-stored clicks only, all within <see cref="MongoOptions.RetryBudget"/>.
+/// Clicks in MongoDB / Cosmos DB for MongoDB: unordered bulk inserts with deterministic ids, a duplicate key counted
+/// as already stored when the stored document is the same click (and resolved into a collision id when it is not),
+/// Cosmos rate limiting (16500) and dropped connections retried for the not-yet-stored clicks only, all within
+/// <see cref="MongoOptions.RetryBudget"/>.
 /// </summary>
 internal sealed partial class ClickStore : IClickStore
 {
@@ -29,14 +30,8 @@ internal sealed partial class ClickStore : IClickStore
         _logger = logger;
     }
 
-    /// <summary>The indexes the read side needs; creating an existing index is a no-op, so this is idempotent.</summary>
-    public Task EnsureIndexesAsync(CancellationToken cancellationToken) =>
-        _collection.Indexes.CreateManyAsync(
-            [
-                new CreateIndexModel<BsonDocument>(Builders<BsonDocument>.IndexKeys.Ascending("deviceId").Descending("occurredAt")),
-                new CreateIndexModel<BsonDocument>(Builders<BsonDocument>.IndexKeys.Descending("occurredAt")),
-            ],
-            cancellationToken);
+    /// <summary>The indexes the read side needs (<see cref="ClickIndexes"/>); idempotent.</summary>
+    public Task EnsureIndexesAsync(CancellationToken cancellationToken) => ClickIndexes.EnsureAsync(_collection, cancellationToken);
 
     public async Task<ClickStoreResult> InsertAsync(IReadOnlyList<ClickEvent> clicks, CancellationToken cancellationToken)
     {
@@ -46,20 +41,25 @@ internal sealed partial class ClickStore : IClickStore
             return new ClickStoreResult(ClickStoreOutcome.Stored, statuses);
         }
 
-        var documents = clicks.Select(ClickDocument.ToBson).ToArray();
-        var pending = Enumerable.Range(0, clicks.Count).ToList();
+        var batch = new InsertBatch(clicks);
         var started = _time.GetTimestamp();
         for (var attempt = 1; ; attempt++)
         {
-            var fault = await TryInsertAsync(documents, pending, statuses, _budget - _time.GetElapsedTime(started), cancellationToken).ConfigureAwait(false);
+            var fault = await TryInsertAsync(batch, statuses, _budget - _time.GetElapsedTime(started), cancellationToken).ConfigureAwait(false);
             if (fault is null)
             {
-                return new ClickStoreResult(ClickStoreOutcome.Stored, statuses);
+                if (batch.Pending.Count == 0)
+                {
+                    return new ClickStoreResult(ClickStoreOutcome.Stored, statuses) { Ids = batch.Ids };
+                }
+
+                // Duplicate keys were resolved into new ids (collisions): insert those now, there is nothing to wait for.
+                continue;
             }
 
             if (fault.Outcome == ClickStoreOutcome.Failed)
             {
-                return new ClickStoreResult(ClickStoreOutcome.Failed, statuses);
+                return new ClickStoreResult(ClickStoreOutcome.Failed, statuses) { Ids = batch.Ids };
             }
 
             var delay = fault.RetryAfter ?? CosmosRetryPolicy.Backoff(attempt, Random.Shared);
@@ -68,41 +68,48 @@ internal sealed partial class ClickStore : IClickStore
             {
                 // Only throttling carries a hint worth passing on (the wait the store itself would have made).
                 TimeSpan? retryAfter = fault.Outcome == ClickStoreOutcome.Throttled ? RoundUpToSeconds(delay) : null;
-                LogGaveUp(_logger, fault.Outcome, pending.Count, attempt, elapsed.TotalMilliseconds);
-                return new ClickStoreResult(fault.Outcome, statuses, retryAfter);
+                LogGaveUp(_logger, fault.Outcome, batch.Pending.Count, attempt, elapsed.TotalMilliseconds);
+                return new ClickStoreResult(fault.Outcome, statuses, retryAfter) { Ids = batch.Ids };
             }
 
-            LogRetrying(_logger, fault.Outcome, pending.Count, attempt, delay.TotalMilliseconds);
+            LogRetrying(_logger, fault.Outcome, batch.Pending.Count, attempt, delay.TotalMilliseconds);
             await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    /// <summary>One unordered insert of the pending documents; updates statuses and pending; null when all are stored.</summary>
-    private async Task<Fault?> TryInsertAsync(
-        BsonDocument[] documents, List<int> pending, ClickWriteStatus[] statuses, TimeSpan remaining, CancellationToken cancellationToken)
+    /// <summary>One unordered insert of the pending documents; updates statuses and pending; null when nothing needs a wait.</summary>
+    private async Task<Fault?> TryInsertAsync(InsertBatch batch, ClickWriteStatus[] statuses, TimeSpan remaining, CancellationToken cancellationToken)
     {
         if (remaining <= TimeSpan.Zero)
         {
             return new Fault(ClickStoreOutcome.Unavailable, null);
         }
 
+        var pending = batch.Pending;
+
         // The attempt may not outlive the budget: a hung connection must still end in a timely 503.
         using var attemptCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         attemptCancellation.CancelAfter(remaining);
         try
         {
-            await _collection.InsertManyAsync(pending.Select(i => documents[i]), Unordered, attemptCancellation.Token).ConfigureAwait(false);
-            foreach (var i in pending)
+            try
             {
-                statuses[i] = ClickWriteStatus.Inserted;
-            }
+                await _collection.InsertManyAsync(pending.Select(i => batch.Documents[i]), Unordered, attemptCancellation.Token).ConfigureAwait(false);
+                foreach (var i in pending)
+                {
+                    statuses[i] = ClickWriteStatus.Inserted;
+                }
 
-            pending.Clear();
-            return null;
-        }
-        catch (MongoBulkWriteException ex)
-        {
-            return ClassifyBulkErrors(ex, pending, statuses);
+                pending.Clear();
+                return null;
+            }
+            catch (MongoBulkWriteException ex)
+            {
+                var (fault, duplicateKeys) = ClassifyBulkErrors(ex, pending, statuses);
+                return duplicateKeys.Count == 0 || fault?.Outcome == ClickStoreOutcome.Failed
+                    ? fault
+                    : await ResolveDuplicateKeysAsync(batch, duplicateKeys, statuses, attemptCancellation.Token).ConfigureAwait(false) ?? fault;
+            }
         }
         catch (MongoCommandException ex) when (CosmosRetryPolicy.IsThrottle(ex.Code))
         {
@@ -132,12 +139,18 @@ internal sealed partial class ClickStore : IClickStore
         }
     }
 
-    private Fault? ClassifyBulkErrors(MongoBulkWriteException ex, List<int> pending, ClickWriteStatus[] statuses)
+    /// <summary>
+    /// Sorts a bulk insert's write errors: stored, throttled (still pending), refused (failed), or duplicate key
+    /// (still pending, returned for <see cref="ResolveDuplicateKeysAsync"/> to decide).
+    /// </summary>
+    private (Fault? Fault, List<int> DuplicateKeys) ClassifyBulkErrors(MongoBulkWriteException ex, List<int> pending, ClickWriteStatus[] statuses)
     {
         var errors = ex.WriteErrors.ToDictionary(e => e.Index);
         var stillPending = new List<int>();
+        var duplicateKeys = new List<int>();
         TimeSpan? retryAfter = null;
         var failed = false;
+        var throttled = false;
         for (var k = 0; k < pending.Count; k++)
         {
             var i = pending[k];
@@ -147,11 +160,13 @@ internal sealed partial class ClickStore : IClickStore
             }
             else if (error.Code == CosmosRetryPolicy.DuplicateKey)
             {
-                statuses[i] = ClickWriteStatus.Duplicate;
+                stillPending.Add(i);
+                duplicateKeys.Add(i);
             }
             else if (CosmosRetryPolicy.IsThrottle(error.Code))
             {
                 stillPending.Add(i);
+                throttled = true;
                 if (CosmosRetryPolicy.RetryAfterFromMessage(error.Message) is { } hint && (retryAfter is null || hint > retryAfter))
                 {
                     retryAfter = hint;
@@ -167,9 +182,94 @@ internal sealed partial class ClickStore : IClickStore
 
         pending.Clear();
         pending.AddRange(stillPending);
-        return failed ? new Fault(ClickStoreOutcome.Failed, null)
-            : pending.Count > 0 ? new Fault(ClickStoreOutcome.Throttled, retryAfter)
+        var fault = failed ? new Fault(ClickStoreOutcome.Failed, null)
+            : throttled ? new Fault(ClickStoreOutcome.Throttled, retryAfter)
             : null;
+        return (fault, duplicateKeys);
+    }
+
+    /// <summary>
+    /// A duplicate key is a duplicate only when the stored click is the same click (<see cref="ClickFingerprint"/>);
+    /// deciding needs the stored documents, read in one query for the whole batch, and only when a duplicate key was
+    /// reported (never on the plain insert path). A different click under the id is a collision: the new click gets
+    /// <see cref="ClickId.ForCollision"/> and stays pending, so it is inserted next and a retry of it finds it there.
+    /// Concurrent senders need no lock: whoever inserts an id first owns it, and the other learns so from its own 11000.
+    /// </summary>
+    /// <returns>Null, or a failure when a click cannot be given an id of its own.</returns>
+    private async Task<Fault?> ResolveDuplicateKeysAsync(InsertBatch batch, List<int> duplicateKeys, ClickWriteStatus[] statuses, CancellationToken cancellationToken)
+    {
+        var ids = duplicateKeys.Select(i => batch.Clicks[i].Id).Distinct(StringComparer.Ordinal).ToArray();
+        var stored = await _collection.Find(Builders<BsonDocument>.Filter.In("_id", ids))
+            .Project(ClickDocument.FingerprintFields)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+
+        // On a sharded collection _id is unique only within a shard (docs/architecture.md, "Click ids"): one id may name several devices' clicks.
+        var storedById = stored.Where(d => d.TryGetValue("_id", out var id) && id.IsString)
+            .ToLookup(d => d["_id"].AsString, ClickDocument.FingerprintOf, StringComparer.Ordinal);
+        Fault? fault = null;
+        foreach (var i in duplicateKeys)
+        {
+            var click = batch.Clicks[i];
+            var fingerprint = ClickFingerprint.Of(click);
+            var candidates = storedById[click.Id].ToList();
+            if (candidates.Any(fingerprint.IsSameClickAs))
+            {
+                statuses[i] = ClickWriteStatus.Duplicate;
+                batch.Pending.Remove(i);
+            }
+            else if (++batch.Resolutions[i] > InsertBatch.MaxResolutions || (candidates.Count > 0 && batch.Collided[i]))
+            {
+                // A different click even under the collision id (which only a foreign writer could have put there), or
+                // a conflicting document that keeps vanishing: no id of its own can be found for this click.
+                LogCollisionUnresolved(_logger, click.Id, click.DeviceId);
+                fault = new Fault(ClickStoreOutcome.Failed, null);
+            }
+            else if (candidates.Count > 0)
+            {
+                var newId = ClickId.ForCollision(click);
+                LogCollision(_logger, click.Id, click.DeviceId, click.ClickType, newId);
+                batch.Reassign(i, newId);
+            }
+
+            // No stored document under the id: it was removed since the insert failed; insert it again as it is.
+        }
+
+        return fault;
+    }
+
+    /// <summary>The clicks of one store call, their documents, and what is still to insert.</summary>
+    private sealed class InsertBatch
+    {
+        /// <summary>How often one click's duplicate key may be looked into before giving up (a collision, then a vanished document).</summary>
+        public const int MaxResolutions = 2;
+
+        public InsertBatch(IReadOnlyList<ClickEvent> clicks)
+        {
+            Clicks = [.. clicks];
+            Documents = [.. clicks.Select(ClickDocument.ToBson)];
+            Pending = [.. Enumerable.Range(0, clicks.Count)];
+            Resolutions = new int[clicks.Count];
+            Collided = new bool[clicks.Count];
+        }
+
+        public ClickEvent[] Clicks { get; }
+
+        public BsonDocument[] Documents { get; }
+
+        public List<int> Pending { get; }
+
+        public int[] Resolutions { get; }
+
+        public bool[] Collided { get; }
+
+        public IReadOnlyList<string> Ids => Array.ConvertAll(Clicks, c => c.Id);
+
+        public void Reassign(int index, string id)
+        {
+            Clicks[index] = Clicks[index] with { Id = id };
+            Documents[index]["_id"] = id;
+            Collided[index] = true;
+        }
     }
 
     private static TimeSpan RoundUpToSeconds(TimeSpan delay) => TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(delay.TotalSeconds)));
@@ -190,4 +290,10 @@ internal sealed partial class ClickStore : IClickStore
 
     [LoggerMessage(EventId = 3204, Level = LogLevel.Error, Message = "Store error while inserting {Pending} clicks")]
     private static partial void LogStoreError(ILogger logger, Exception exception, int pending);
+
+    [LoggerMessage(EventId = 3205, Level = LogLevel.Warning, Message = "Click id {ClickId} is taken by a different click; this one (device {DeviceId}, {ClickType}) is stored under {CollisionId}. A device reusing trace ids, or two clicks in one second from a clock without fractions and no rule time, does this")]
+    private static partial void LogCollision(ILogger logger, string clickId, string deviceId, string clickType, string collisionId);
+
+    [LoggerMessage(EventId = 3206, Level = LogLevel.Error, Message = "Click id {ClickId} (device {DeviceId}) not stored: no id of its own could be found (taken by a different click even as a collision id, or by a document that cannot be read back)")]
+    private static partial void LogCollisionUnresolved(ILogger logger, string clickId, string deviceId);
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using ButtonFunctions.Auth;
+using ButtonFunctions.Destinations;
 using LocalIssuer;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -53,7 +54,8 @@ async Task Run(string name, Action<Auth0Options> configure, Func<int, string> to
     var wrapped = Options.Create(options);
     using var metadata = new IssuerMetadata(wrapped, TimeProvider.System, NullLogger<IssuerMetadata>.Instance);
     using var cache = new ValidatedTokenCache(wrapped, TimeProvider.System);
-    var gate = new AccessGate(new AccessTokenValidator(wrapped, metadata, cache, TimeProvider.System, NullLogger<AccessTokenValidator>.Instance), wrapped, NullLogger<AccessGate>.Instance);
+    using var confirmations = new ConfirmationRateLimiter(Options.Create(new DestinationOptions()), NullLogger<ConfirmationRateLimiter>.Instance);
+    var gate = new AccessGate(new AccessTokenValidator(wrapped, metadata, cache, TimeProvider.System, NullLogger<AccessTokenValidator>.Instance), wrapped, confirmations, NullLogger<AccessGate>.Instance);
     var requests = Enumerable.Range(0, iterations).Select(i =>
     {
         var request = new DefaultHttpContext().Request;

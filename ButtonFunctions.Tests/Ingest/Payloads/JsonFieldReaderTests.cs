@@ -56,6 +56,38 @@ public sealed class JsonFieldReaderTests
     }
 
     [Fact]
+    public void Every_unicode_control_character_is_refused_and_nothing_else_is()
+    {
+        // Category Cc is exactly U+0000–U+001F and U+007F–U+009F; its neighbours (space, ~, NBSP) are ordinary text.
+        var controls = Enumerable.Range(0, 0xA0).Select(c => (char)c).Where(c => c < 0x20 || c >= 0x7F).ToList();
+        Assert.Equal(controls, Enumerable.Range(0, 0x10000).Select(c => (char)c).Where(c => char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Control));
+
+        foreach (var c in controls)
+        {
+            var fields = Reader(System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string> { ["s"] = $"a{c}b" }));
+            Assert.Null(fields.String("s", required: true, 10));
+            Assert.Equal("'s' contains control characters", fields.FirstError);
+        }
+
+        foreach (var c in new[] { ' ', '~', '\u00a0', '\u00ff', '\u200b' })
+        {
+            var fields = Reader(System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string> { ["s"] = $"a{c}b" }));
+            Assert.Equal($"a{c}b", fields.String("s", required: true, 10));
+        }
+    }
+
+    [Theory]
+    [InlineData("""{"m":{"k":"v\u0085"}}""")]
+    [InlineData("""{"m":{"k\u009b":"v"}}""")]
+    public void String_maps_refuse_c1_controls_in_keys_and_values(string json)
+    {
+        var fields = Reader(json);
+
+        Assert.Null(fields.StringMap("m"));
+        Assert.NotNull(fields.FirstError);
+    }
+
+    [Fact]
     public void Nested_objects_name_the_full_path_and_share_the_first_error()
     {
         var fields = Reader("""{"deviceEvent":{"buttonClicked":{"clickType":"TRIPLE"}},"deviceInfo":5}""");

@@ -9,6 +9,9 @@ internal sealed record ClickDraft(string Source, string DeviceId, string ClickTy
     /// <summary>The device's own time of the click, when the shape carries one.</summary>
     public DateTimeOffset? DeviceTime { get; init; }
 
+    /// <summary>The device wrote <see cref="DeviceTime"/> without fraction digits (a clock too coarse to tell clicks apart).</summary>
+    public bool DeviceTimeWholeSeconds { get; init; }
+
     public int? BatteryMillivolts { get; init; }
 
     public double? RemainingLife { get; init; }

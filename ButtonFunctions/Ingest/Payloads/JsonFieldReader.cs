@@ -166,8 +166,12 @@ internal sealed partial class JsonFieldReader
     /// Devices also write the zone as +hhmm (strftime %z) and up to 9 fraction digits (nanosecond clocks); .NET reads
     /// neither, so those are rewritten to +hh:mm and 7 digits (its tick precision) first.
     /// </summary>
-    public DateTimeOffset? Timestamp(string name)
+    public DateTimeOffset? Timestamp(string name) => Timestamp(name, out _);
+
+    /// <summary>As <see cref="Timestamp(string)"/>; <paramref name="wholeSeconds"/> says the text had no fraction digits.</summary>
+    public DateTimeOffset? Timestamp(string name, out bool wholeSeconds)
     {
+        wholeSeconds = false;
         var text = String(name, required: false, 40);
         if (text is null)
         {
@@ -186,6 +190,7 @@ internal sealed partial class JsonFieldReader
             return FailValue<DateTimeOffset>($"'{Path(name)}' must be an ISO-8601 date-time with a zone, like 2018-05-04T23:26:33.747Z");
         }
 
+        wholeSeconds = fraction.Length == 0;
         return time >= PayloadLimits.EarliestTime && time <= _receivedAt + PayloadLimits.MaxClockSkew
             ? time.ToUniversalTime()
             : FailValue<DateTimeOffset>(OutOfRange(name));
@@ -227,8 +232,14 @@ internal sealed partial class JsonFieldReader
         return result;
     }
 
-    private static bool HasControlCharacters(string text) =>
-        text.AsSpan().ContainsAnyInRange('\0', '\u001f') || text.Contains('\u007f', StringComparison.Ordinal);
+    /// <summary>
+    /// The one check for control characters in what a click carries: every character of Unicode category Cc, i.e.
+    /// C0 (U+0000–U+001F), DEL (U+007F) and C1 (U+0080–U+009F, e.g. U+0085 NEL, U+009B CSI), exactly what
+    /// <see cref="char.IsControl(char)"/> names. They are invisible, can rewrite a terminal or a log line, and would
+    /// end up in ids and BSON field names.
+    /// </summary>
+    internal static bool HasControlCharacters(ReadOnlySpan<char> text) =>
+        text.ContainsAnyInRange('\0', '\u001f') || text.ContainsAnyInRange('\u007f', '\u009f');
 
     private bool Find(string name, out JsonElement value)
     {
@@ -277,10 +288,10 @@ internal sealed partial class JsonFieldReader
         return null;
     }
 
-    [GeneratedRegex("^([0-9]{1,5})mV$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\A([0-9]{1,5})mV\z", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex MillivoltsPattern();
 
-    [GeneratedRegex(@"^(?<main>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})(\.(?<fraction>[0-9]{1,9}))?(?<zone>Z|[+-][0-9]{2}:?[0-9]{2})$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\A(?<main>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})(\.(?<fraction>[0-9]{1,9}))?(?<zone>Z|[+-][0-9]{2}:?[0-9]{2})\z", RegexOptions.CultureInvariant)]
     private static partial Regex IsoTimestampPattern();
 
     /// <summary>The problems of one click; shared by the reader of the click and the readers of its nested objects.</summary>

@@ -17,9 +17,9 @@ internal sealed class MqttButtonPayload : IClickPayloadShape
     {
         var deviceId = fields.DeviceId("deviceId");
         var clickType = fields.ClickType("clickType");
-        var timestamp = fields.Timestamp("timestamp");
+        var timestamp = fields.Timestamp("timestamp", out var wholeSeconds);
         return deviceId is null || clickType is null
             ? null
-            : new ClickDraft(ClickSources.MqttButton, deviceId, clickType) { DeviceTime = timestamp };
+            : new ClickDraft(ClickSources.MqttButton, deviceId, clickType) { DeviceTime = timestamp, DeviceTimeWholeSeconds = wholeSeconds };
     }
 }

@@ -17,7 +17,8 @@ internal sealed class OneClickPayload : IClickPayloadShape
     {
         var buttonClicked = fields.Object("deviceEvent", required: true)?.Object("buttonClicked", required: true);
         var clickType = buttonClicked?.ClickType("clickType");
-        var reportedTime = buttonClicked?.Timestamp("reportedTime");
+        var wholeSeconds = false;
+        var reportedTime = buttonClicked?.Timestamp("reportedTime", out wholeSeconds);
 
         var deviceInfo = fields.Object("deviceInfo", required: true);
         var deviceId = deviceInfo?.DeviceId("deviceId");
@@ -38,6 +39,7 @@ internal sealed class OneClickPayload : IClickPayloadShape
             : new ClickDraft(ClickSources.IotOneClick, deviceId, clickType)
             {
                 DeviceTime = reportedTime,
+                DeviceTimeWholeSeconds = wholeSeconds,
                 RemainingLife = remainingLife,
                 Placement = placement,
             };
