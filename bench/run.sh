@@ -31,8 +31,11 @@ if [ ! -x .tools/dotnet-counters/dotnet-counters ]; then
   dotnet tool install dotnet-counters --version "$counters_version" --tool-path .tools/dotnet-counters >/dev/null
 fi
 
-echo "== building LocalHost (with ButtonFunctions) and LocalMongo, Release"
+echo "== building LocalHost (with ButtonFunctions), LocalMongo and ReadApiBench, Release"
 dotnet build tools/LocalHost -c Release -nologo -v quiet >/dev/null
 dotnet build tools/LocalMongo -c Release -nologo -v quiet >/dev/null
+if [ -d bench/ReadApiBench ]; then
+  dotnet build bench/ReadApiBench -c Release -nologo -v quiet >/dev/null   # so that read-api.sh measures, not builds
+fi
 
 exec python3 bench/run.py "$@"
