@@ -210,6 +210,14 @@ class Bench:
             return False
         return True
 
+    def attempt(self, phase: str, measure) -> dict:
+        """One phase; a failure is recorded and warned about, and the run goes on to the next phase."""
+        try:
+            return measure()
+        except (RuntimeError, subprocess.TimeoutExpired, OSError, ValueError, KeyError) as e:
+            warn(f"{phase} failed: {str(e)[:500]}", self.warnings)
+            return {"failed": str(e)[:2000]}
+
     # --- measurement primitives ----------------------------------------------------------------------------------
     def pids(self) -> dict[str, int]:
         assert self.host and self.mongo
@@ -459,7 +467,7 @@ class Bench:
         self.start_mongo()
         try:
             if self.within_budget("cold_start", 12 * args.launches):
-                phases["cold_start"] = self.cold_start()
+                phases["cold_start"] = self.attempt("cold_start", self.cold_start)
 
             log("starting LocalHost (validated-token cache on, the default)")
             token = self.start_host("localhost")
@@ -468,20 +476,20 @@ class Bench:
             per_phase = args.warmup + args.duration + 5
             if self.within_budget("noop_one_connection", 10):
                 log("no-op, one request at a time: wrk -t1 -c1 -d5s")
-                phases["noop_one_connection"] = self.wrk(0, 5, token, "seq", connections=1, threads=1)
+                phases["noop_one_connection"] = self.attempt("noop_one_connection", lambda: self.wrk(0, 5, token, "seq", connections=1, threads=1))
             for phase, batch in (("noop_saturation", 0), ("singles_saturation", 1), ("batches_saturation", 10)):
                 if self.within_budget(phase, per_phase):
-                    phases[phase] = self.saturation(phase, batch, token)
+                    phases[phase] = self.attempt(phase, lambda: self.saturation(phase, batch, token))
             for phase, batch, rate in (("noop_fixed_rate", 0, args.single_rate), ("singles_fixed_rate", 1, args.single_rate), ("batches_fixed_rate", 10, args.batch_rate)):
                 if self.within_budget(phase, args.duration + 5):
-                    phases[phase] = self.fixed_rate(phase, batch, rate, token)
+                    phases[phase] = self.attempt(phase, lambda: self.fixed_rate(phase, batch, rate, token))
             phases["worker_peak_rss_kib"] = status_kib(self.host.worker_pid, "VmHWM")
             self.stop_host()
 
             if self.within_budget("singles_token_cache_off", per_phase + 10):
                 log("restarting LocalHost with the validated-token cache off (Auth0__ValidatedTokenCacheLifetime=00:00:00)")
                 token = self.start_host("localhost-nocache", {"Auth0__ValidatedTokenCacheLifetime": "00:00:00"})
-                phases["singles_token_cache_off"] = self.saturation("singles_token_cache_off", 1, token)
+                phases["singles_token_cache_off"] = self.attempt("singles_token_cache_off", lambda: self.saturation("singles_token_cache_off", 1, token))
                 self.stop_host()
         finally:
             self.stop_host()
@@ -489,7 +497,7 @@ class Bench:
                 self.mongo.stop()
 
         if self.within_budget("read_api", 120):
-            phases["read_api"] = self.read_api()
+            phases["read_api"] = self.attempt("read_api", self.read_api)
 
         self.results["load_average_end"] = loadavg()
         self.results["elapsed_s"] = round(time.monotonic() - self.started, 1)
@@ -521,9 +529,13 @@ def table(r: dict) -> str:
     p = r["phases"]
     m = r["machine"]
     rows: list[tuple[str, str, str]] = []
-    noop = p.get("noop_saturation")
-    noop_fixed = p.get("noop_fixed_rate")
-    seq = p.get("noop_one_connection")
+    def measured(key: str) -> dict | None:
+        x = p.get(key)
+        return x if isinstance(x, dict) and not ({"failed", "skipped"} & x.keys()) else None
+
+    noop = measured("noop_saturation")
+    noop_fixed = measured("noop_fixed_rate")
+    seq = measured("noop_one_connection")
 
     def lat(x: dict, unit_us: bool = True) -> tuple[float, float, float]:
         return (x["p50_us"] / 1000, x["p95_us"] / 1000, x["p99_us"] / 1000) if unit_us else (x["p50_ms"], x["p95_ms"], x["p99_ms"])
@@ -534,7 +546,7 @@ def table(r: dict) -> str:
         rows.append(("  p50 / p95 / p99 (ms)", f"{n50:.1f} / {n95:.1f} / {n99:.1f}", "1.00 ×"))
         rows.append(("  CPU per request: worker / LocalHost (µs)", f"{fmt(noop['cpu_us_per_request']['worker'])} / {fmt(noop['cpu_us_per_request']['localhost'])}", "1.00 ×"))
     for key, title in (("singles_saturation", "single clicks"), ("batches_saturation", "10-click batches"), ("singles_token_cache_off", "single clicks, token cache off")):
-        x = p.get(key)
+        x = measured(key)
         if not x or "requests" not in x:
             continue
         b = x["batch"]
@@ -556,7 +568,7 @@ def table(r: dict) -> str:
             base = noop.get("gc_per_1000_requests", {}) if noop else {}
             rows.append(("  worker GCs per 1,000 requests (gen0/gen1/gen2)", " / ".join(f"{gc.get(g, 0):.2f}" for g in ("gen0", "gen1", "gen2")),
                          ratio(gc.get("gen0", 0), base.get("gen0")) + (" (gen0)" if base.get("gen0") else "")))
-        if key == "singles_token_cache_off" and p.get("singles_saturation"):
+        if key == "singles_token_cache_off" and measured("singles_saturation"):
             cached = p["singles_saturation"]
             rows.append(("  token validation cost: worker CPU per request, off − on (µs)", fmt(cpu["worker"] - cached["cpu_us_per_request"]["worker"]),
                          ratio(cpu["worker"], cached["cpu_us_per_request"]["worker"]) + " of cached"))
@@ -567,7 +579,7 @@ def table(r: dict) -> str:
         start = p.get("worker_after_start", {}).get("peak_rss_kib")
         rows.append(("worker peak RSS (VmHWM) after the saturation runs (MiB)", fmt(p["worker_peak_rss_kib"] / 1024), ratio(p["worker_peak_rss_kib"], start) + " of after start" if start else ""))
     for key, title in (("noop_fixed_rate", "no-op"), ("singles_fixed_rate", "single clicks"), ("batches_fixed_rate", "10-click batches")):
-        x = p.get(key)
+        x = measured(key)
         if not x or "rate" not in x:
             continue
         rows.append((f"{title} at {x['rate']:,} req/s offered (open loop): p50 / p95 / p99 (ms)", f"{fmt(x['p50_ms'], 1)} / {fmt(x['p95_ms'], 1)} / {fmt(x['p99_ms'], 1)}",
@@ -590,6 +602,10 @@ def table(r: dict) -> str:
         rows.append(("read API, 100,000 clicks", "not run: no bench/read-api.sh in this checkout" if api.get("status") == "not run" else api.get("status", ""), ""))
     if seq:
         rows.append(("no-op one request at a time: p50 (ms)", f"{seq['p50_us'] / 1000:.2f}", ""))
+
+    for key, x in p.items():
+        if isinstance(x, dict) and ({"failed", "skipped"} & x.keys()):
+            rows.append((key.replace("_", " "), "FAILED (see the warnings)" if "failed" in x else f"skipped ({x['skipped']})", ""))
 
     check = p.get("open_loop_self_check", {})
     head = (f"ButtonFunctions bench, {r['started_utc']} — {m['cores']} cores ({m['cpu']}), {m['memory_gib']} GiB, .NET {m['dotnet']}, commit {m['commit']}; "
