@@ -1,10 +1,13 @@
 using ButtonFunctions.Auth;
 using ButtonFunctions.Destinations;
+using ButtonFunctions.Functions;
 using ButtonFunctions.Ingest;
 using ButtonFunctions.Readiness;
 using ButtonFunctions.Storage;
+using ButtonFunctions.Telemetry;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace ButtonFunctions;
 
@@ -14,7 +17,12 @@ public static class ButtonFunctionsApplicationBuilderExtensions
     public static FunctionsApplicationBuilder AddButtonFunctions(this FunctionsApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
+
+        // First: its middleware must wrap the auth middleware, so refusals are counted and traced too.
+        builder.AddButtonFunctionsTelemetry();
         builder.Services.AddProblemDetails();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton<RequestLogSamplers>();
         builder.AddAuth0TokenValidation();
         builder.Services.AddClickIngestion();
         builder.Services.AddDestinationConfirmation();

@@ -16,18 +16,19 @@ public sealed class NamespaceDependencyTests
     private static readonly Dictionary<string, string[]> Allowed = new(StringComparer.Ordinal)
     {
         ["ButtonFunctions"] = ["*"],
-        ["ButtonFunctions.Functions"] = ["Auth", "Clicks", "Destinations", "Http", "Ingest", "Readiness"],
-        ["ButtonFunctions.Auth"] = ["Configuration", "Destinations", "Http"],
+        ["ButtonFunctions.Functions"] = ["Auth", "Clicks", "Destinations", "Diagnostics", "Http", "Ingest", "Readiness"],
+        ["ButtonFunctions.Auth"] = ["Configuration", "Destinations", "Diagnostics", "Http"],
         ["ButtonFunctions.Readiness"] = ["Auth", "Storage"],
-        ["ButtonFunctions.Ingest"] = ["Clicks", "Configuration", "Ingest.Payloads", "Json"],
+        ["ButtonFunctions.Ingest"] = ["Clicks", "Configuration", "Diagnostics", "Ingest.Payloads", "Json"],
         ["ButtonFunctions.Ingest.Payloads"] = ["Clicks"],
         ["ButtonFunctions.Destinations"] = ["Configuration", "Diagnostics", "Json"],
-        ["ButtonFunctions.Storage"] = ["Clicks", "Destinations"],
+        ["ButtonFunctions.Storage"] = ["Clicks", "Destinations", "Diagnostics"],
         ["ButtonFunctions.Clicks"] = [],
         ["ButtonFunctions.Http"] = [],
         ["ButtonFunctions.Json"] = [],
         ["ButtonFunctions.Configuration"] = [],
         ["ButtonFunctions.Diagnostics"] = [],
+        ["ButtonFunctions.Telemetry"] = ["Diagnostics"],
     };
 
     private static readonly Lazy<Dictionary<string, HashSet<string>>> Graph =
