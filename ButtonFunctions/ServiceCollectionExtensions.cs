@@ -2,6 +2,7 @@ using ButtonFunctions.Auth;
 using ButtonFunctions.Destinations;
 using ButtonFunctions.Functions;
 using ButtonFunctions.Ingest;
+using ButtonFunctions.Read;
 using ButtonFunctions.Readiness;
 using ButtonFunctions.Storage;
 using ButtonFunctions.Telemetry;
@@ -25,6 +26,7 @@ public static class ButtonFunctionsApplicationBuilderExtensions
         builder.Services.TryAddSingleton<RequestLogSamplers>();
         builder.AddAuth0TokenValidation();
         builder.Services.AddClickIngestion();
+        builder.Services.AddClickReading();
         builder.Services.AddDestinationConfirmation();
         builder.Services.AddClickStorage();
         builder.Services.AddReadinessChecks();

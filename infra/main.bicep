@@ -39,6 +39,9 @@ param auth0Domain string
 @description('Auth0 API identifier the tokens are issued for (app setting Auth0__Audience).')
 param auth0Audience string
 
+@description('Client id of the Auth0 Single Page Application the dashboard signs in with (app setting Dashboard__ClientId); empty = the dashboard says it is not configured.')
+param dashboardClientId string = ''
+
 @description('Comma-separated AWS IoT topic rule destination ARNs whose confirmation requests are honoured; empty = none.')
 param allowedDestinationArns string = ''
 
@@ -278,6 +281,7 @@ module api 'app/api.bicep' = {
       Auth0__Domain: auth0Domain
       Auth0__Audience: auth0Audience
       Auth0__AllowedClientIds: auth0AllowedClientIds
+      Dashboard__ClientId: dashboardClientId
       Destinations__AllowedArns: allowedDestinationArns
       Mongo__ConnectionString: '@Microsoft.KeyVault(SecretUri=${cosmos.outputs.connectionStringSecretUri})'
       Mongo__Database: mongoDatabaseName
@@ -305,6 +309,7 @@ output SERVICE_API_NAME string = api.outputs.name
 output SERVICE_API_URI string = functionUrl
 @description('URL for the AWS IoT topic rule HTTPS action (and its destination confirmation).')
 output INGEST_URL string = '${functionUrl}/api/clicks'
+output DASHBOARD_URL string = '${functionUrl}/dashboard/'
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output AZURE_KEY_VAULT_ENDPOINT string = keyVault.outputs.uri
 output AZURE_COSMOS_ACCOUNT_NAME string = cosmos.outputs.accountName

@@ -16,13 +16,15 @@ public sealed class NamespaceDependencyTests
     private static readonly Dictionary<string, string[]> Allowed = new(StringComparer.Ordinal)
     {
         ["ButtonFunctions"] = ["*"],
-        ["ButtonFunctions.Functions"] = ["Auth", "Clicks", "Destinations", "Diagnostics", "Http", "Ingest", "Readiness"],
+        ["ButtonFunctions.Functions"] = ["Auth", "Clicks", "Dashboard", "Destinations", "Diagnostics", "Http", "Ingest", "Read", "Readiness"],
         ["ButtonFunctions.Auth"] = ["Configuration", "Destinations", "Diagnostics", "Http"],
         ["ButtonFunctions.Readiness"] = ["Auth", "Storage"],
         ["ButtonFunctions.Ingest"] = ["Clicks", "Configuration", "Diagnostics", "Ingest.Payloads", "Json"],
         ["ButtonFunctions.Ingest.Payloads"] = ["Clicks"],
+        ["ButtonFunctions.Read"] = ["Clicks"],
         ["ButtonFunctions.Destinations"] = ["Configuration", "Diagnostics", "Json"],
         ["ButtonFunctions.Storage"] = ["Clicks", "Destinations", "Diagnostics"],
+        ["ButtonFunctions.Dashboard"] = ["Http"],
         ["ButtonFunctions.Clicks"] = [],
         ["ButtonFunctions.Http"] = [],
         ["ButtonFunctions.Json"] = [],

@@ -137,7 +137,7 @@ public sealed class Auth0OptionsTests
     }
 
     [Fact]
-    public void Every_http_function_has_an_access_policy()
+    public void Every_http_function_has_an_access_policy_and_every_policy_names_an_http_function()
     {
         var httpFunctions = typeof(Auth0Options).Assembly.GetTypes()
             .SelectMany(t => t.GetMethods())
@@ -147,5 +147,8 @@ public sealed class Auth0OptionsTests
 
         Assert.NotEmpty(httpFunctions);
         Assert.All(httpFunctions, name => Assert.NotNull(FunctionAccessPolicy.For(name)));
+
+        // A stale entry would be a rule nobody enforces, or worse, a name a future function inherits unnoticed.
+        Assert.All(FunctionAccessPolicy.KnownFunctions, name => Assert.Contains(name, httpFunctions));
     }
 }

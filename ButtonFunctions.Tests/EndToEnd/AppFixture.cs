@@ -16,9 +16,13 @@ public class AppFixture : IAsyncLifetime
 {
     public const string WriterClientId = "e2e-writer";
     public const string ReaderClientId = "e2e-reader";
+
+    /// <summary>A client granted only <c>write:clicks</c>, like the AWS IoT side: it may not read.</summary>
+    public const string WriteOnlyClientId = "e2e-write-only";
     public const string Audience = "https://buttonfunctions.local/api";
     internal static readonly string WriterSecret = Guid.NewGuid().ToString("N");
     private static readonly string ReaderSecret = Guid.NewGuid().ToString("N");
+    private static readonly string WriteOnlySecret = Guid.NewGuid().ToString("N");
 
     public LocalMongoServer Mongo { get; private set; } = null!;
     public LocalIssuerServer Issuer { get; private set; } = null!;
@@ -49,6 +53,7 @@ public class AppFixture : IAsyncLifetime
         var issuerOptions = new LocalIssuerOptions { Audience = Audience };
         issuerOptions.Clients.Add(new LocalIssuerClient(WriterClientId, WriterSecret, ["write:clicks", "read:clicks"]));
         issuerOptions.Clients.Add(new LocalIssuerClient(ReaderClientId, ReaderSecret, ["read:clicks"]));
+        issuerOptions.Clients.Add(new LocalIssuerClient(WriteOnlyClientId, WriteOnlySecret, ["write:clicks"]));
         Issuer = await LocalIssuerServer.StartAsync(issuerOptions);
 
         var options = new FunctionsLocalHostOptions { AppDirectory = FunctionsLocalHostOptions.FindAppDirectory(), Port = 0 };
@@ -69,7 +74,12 @@ public class AppFixture : IAsyncLifetime
 
     /// <summary>A fresh token from LocalIssuer for one of the fixture's clients.</summary>
     public Task<string> IssueTokenAsync(string clientId) =>
-        Issuer.IssueTokenAsync(clientId, clientId == WriterClientId ? WriterSecret : ReaderSecret, Audience);
+        Issuer.IssueTokenAsync(clientId, clientId switch
+        {
+            WriterClientId => WriterSecret,
+            WriteOnlyClientId => WriteOnlySecret,
+            _ => ReaderSecret,
+        }, Audience);
 
     public async Task DisposeAsync()
     {

@@ -152,6 +152,7 @@ public sealed class IngestEndToEndTests(SharedAppFixture app)
             "the index initializer ran");
 
         var keys = (await (await app.Clicks.Indexes.ListAsync()).ToListAsync()).Select(i => i["key"].AsBsonDocument.ToJson());
-        Assert.Contains("""{ "deviceId" : 1, "occurredAt" : -1 }""", keys);
+        Assert.Contains("""{ "deviceId" : 1, "occurredAt" : 1, "_id" : 1 }""", keys);
+        Assert.Contains("""{ "occurredAt" : 1, "_id" : 1 }""", keys);
     }
 }

@@ -50,7 +50,11 @@ public sealed class DataTemplateTests(BicepTemplateFixture template)
 
         Assert.Equal("Hash", clicks.Str("properties", "resource", "shardKey", "deviceId"));
         Assert.Single(clicks.At("properties", "resource", "shardKey").EnumerateObject());
-        Assert.Equal(["_id", "deviceId,occurredAt", "occurredAt"], IndexKeys(clicks).Order(StringComparer.Ordinal));
+        // Exactly the app's indexes (ButtonFunctions/Storage/ClickIndexes.cs), all-ascending, plus _id.
+        var appIndexes = ButtonFunctions.Storage.ClickIndexes.All.Select(i => string.Join(",", i.Fields));
+        Assert.Equal(appIndexes.Append("_id").Order(StringComparer.Ordinal), IndexKeys(clicks).Order(StringComparer.Ordinal));
+        Assert.All(ButtonFunctions.Storage.ClickIndexes.All, i => Assert.All(i.Key.Elements, e => Assert.Equal(1, e.Value.AsInt32)));
+        Assert.Equal(["_id", "deviceId,occurredAt,_id", "occurredAt,_id"], IndexKeys(clicks).Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -16,6 +16,9 @@ public sealed class FunctionsMetadataContractTests
         // name,    trigger type,  methods,  route,    auth level
         { "Health", "httpTrigger", ["get"], "api/health", "Anonymous" },
         { "IngestClicks", "httpTrigger", ["post"], "api/clicks", "Anonymous" },
+        { "ListClicks", "httpTrigger", ["get"], "api/clicks", "Anonymous" },
+        { "ClickSummary", "httpTrigger", ["get"], "api/clicks/summary", "Anonymous" },
+        { "Dashboard", "httpTrigger", ["get"], "dashboard/{*path}", "Anonymous" },
     };
 
     private static readonly Lazy<JsonElement[]> Functions = new(() =>

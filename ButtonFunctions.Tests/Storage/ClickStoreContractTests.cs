@@ -43,15 +43,21 @@ public sealed class ClickStoreContractTests(StoreServerFixture server) : IClassF
         }
     }
 
+    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
+
     private (ClickStore Store, IMongoClient Client, IMongoCollection<BsonDocument> Clicks) CreateStore(
         TimeSpan? retryBudget = null, string? connectionString = null, TimeSpan? serverSelectionTimeout = null, Action<MongoClientSettings>? configure = null)
     {
+        // Tests about budgets and timeouts pass their own; every other test gets the most the options allow, so a
+        // loaded machine (a first connection taking seconds) cannot turn a store call into a spurious 503.
         var options = new MongoOptions
         {
             ConnectionString = connectionString ?? server.ConnectionString,
             Database = _database,
-            RetryBudget = retryBudget ?? new MongoOptions().RetryBudget,
-            ServerSelectionTimeout = serverSelectionTimeout ?? new MongoOptions().ServerSelectionTimeout,
+            RetryBudget = retryBudget ?? Generous,
+            ServerSelectionTimeout = serverSelectionTimeout ?? Generous,
+            ConnectTimeout = Generous,
+            SocketTimeout = Generous,
         };
         var settings = StorageServiceCollectionExtensions.CreateClientSettings(options);
         settings.ApplicationName = _appName;
@@ -113,7 +119,7 @@ public sealed class ClickStoreContractTests(StoreServerFixture server) : IClassF
     {
         var (store, _, clicks) = CreateStore();
 
-        await store.InsertAsync([Click("b-1")], default);
+        Assert.Equal(ClickStoreOutcome.Stored, (await store.InsertAsync([Click("b-1")], default)).Outcome);
 
         Assert.Equal(BsonType.Int32, (await clicks.Find(new BsonDocument("_id", "b-1")).SingleAsync())["batteryMillivolts"].BsonType);
     }
@@ -295,8 +301,8 @@ public sealed class ClickStoreContractTests(StoreServerFixture server) : IClassF
         var indexes = await (await clicks.Indexes.ListAsync()).ToListAsync();
         var keys = indexes.Select(i => i["key"].AsBsonDocument.ToJson()).ToList();
         Assert.Equal(3, indexes.Count);
-        Assert.Contains("""{ "deviceId" : 1, "occurredAt" : -1 }""", keys);
-        Assert.Contains("""{ "occurredAt" : -1 }""", keys);
+        Assert.Contains("""{ "deviceId" : 1, "occurredAt" : 1, "_id" : 1 }""", keys);
+        Assert.Contains("""{ "occurredAt" : 1, "_id" : 1 }""", keys);
         Assert.Contains("""{ "_id" : 1 }""", keys);
     }
 

@@ -25,6 +25,7 @@ internal static class FunctionAccessPolicy
         ["IngestClicks"] = RequiredAccess.WriteScope,
         ["ListClicks"] = RequiredAccess.ReadScope,
         ["ClickSummary"] = RequiredAccess.ReadScope,
+        ["Dashboard"] = RequiredAccess.Anonymous, // static files and the public sign-in settings; the data needs a token
     };
 
     /// <summary>Functions that may receive AWS destination confirmations without a token (the function handles them).</summary>

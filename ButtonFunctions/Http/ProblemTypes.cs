@@ -40,6 +40,9 @@ public static class ProblemTypes
     public const string StoreUnavailable = Prefix + "store-unavailable";
     public const string StoreError = Prefix + "store-error";
 
+    // GET /api/clicks and GET /api/clicks/summary (the store ones above too).
+    public const string InvalidQuery = Prefix + "invalid-query";
+
     // AWS IoT topic rule destination confirmations (POST /api/clicks without a token).
     public const string InvalidDestinationConfirmation = Prefix + "invalid-destination-confirmation";
 

@@ -43,14 +43,8 @@ internal sealed partial class ClickStore : IClickStore
         _collisionLog = new LogSampler(LogSampler.DefaultInterval, time);
     }
 
-    /// <summary>The indexes the read side needs; creating an existing index is a no-op, so this is idempotent.</summary>
-    public Task EnsureIndexesAsync(CancellationToken cancellationToken) =>
-        _collection.Indexes.CreateManyAsync(
-            [
-                new CreateIndexModel<BsonDocument>(Builders<BsonDocument>.IndexKeys.Ascending("deviceId").Descending("occurredAt")),
-                new CreateIndexModel<BsonDocument>(Builders<BsonDocument>.IndexKeys.Descending("occurredAt")),
-            ],
-            cancellationToken);
+    /// <summary>The indexes the read side needs (<see cref="ClickIndexes"/>); idempotent.</summary>
+    public Task EnsureIndexesAsync(CancellationToken cancellationToken) => ClickIndexes.EnsureAsync(_collection, cancellationToken);
 
     public async Task<ClickStoreResult> InsertAsync(IReadOnlyList<ClickEvent> clicks, CancellationToken cancellationToken)
     {

@@ -12,7 +12,7 @@ public static class StorageServiceCollectionExtensions
 {
     /// <summary>
     /// <see cref="MongoOptions"/> (validated at start-up), one singleton <see cref="IMongoClient"/>,
-    /// <see cref="IClickStore"/>, <see cref="IDestinationStore"/>, and the background index initializer.
+    /// <see cref="IClickStore"/>, <see cref="IClickReader"/>, <see cref="IDestinationStore"/>, and the background index initializer.
     /// </summary>
     public static IServiceCollection AddClickStorage(this IServiceCollection services)
     {
@@ -22,6 +22,7 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<IMongoClient>(sp => new MongoClient(CreateClientSettings(sp.GetRequiredService<IOptions<MongoOptions>>().Value)));
         services.TryAddSingleton<ClickStore>();
         services.TryAddSingleton<IClickStore>(sp => sp.GetRequiredService<ClickStore>());
+        services.TryAddSingleton<IClickReader, ClickReader>();
         services.TryAddSingleton<IDestinationStore, DestinationStore>();
         services.AddHostedService<ClickStoreInitializer>();
         return services;

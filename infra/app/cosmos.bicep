@@ -48,12 +48,14 @@ param connectionStringSecretName string
 
 var serverless = throughputMode == 'serverless'
 
-// Indexes the click store queries by: a device's clicks newest first, and everything newest first.
-// ARM index keys carry no sort direction, so {deviceId: 1, occurredAt: -1} is declared by its keys.
+// The indexes the read API queries by, identical to ButtonFunctions/Storage/ClickIndexes.cs (a test compares
+// them): every device newest first and the summary's time range {occurredAt: 1, _id: 1}, one device newest first
+// {deviceId: 1, occurredAt: 1, _id: 1}. ARM index keys carry no direction, so both are all-ascending and the
+// newest-first reads walk them backwards.
 var clickIndexes = [
   { key: { keys: ['_id'] } }
-  { key: { keys: ['deviceId', 'occurredAt'] } }
-  { key: { keys: ['occurredAt'] } }
+  { key: { keys: ['deviceId', 'occurredAt', '_id'] } }
+  { key: { keys: ['occurredAt', '_id'] } }
 ]
 var ttlIndex = [
   {

@@ -16,6 +16,9 @@ internal sealed class LocalStandIns : IAsyncDisposable
     public const int DefaultIssuerPort = 5055;
     private const string LocalAudience = "https://buttonfunctions.local/api";
 
+    /// <summary>The dashboard's Single Page Application at the local issuer (public client: no secret).</summary>
+    public const string DashboardClientId = "local-dashboard";
+
     private LocalMongoServer? _mongo;
     private LocalIssuerServer? _issuer;
     private (string Audience, string ClientId, string ClientSecret)? _client;
@@ -66,6 +69,7 @@ internal sealed class LocalStandIns : IAsyncDisposable
 
         options.Settings["Auth0__Authority"] = _issuer.Authority.AbsoluteUri;
         options.Settings["Auth0__Audience"] = audience;
+        options.Settings["Dashboard__ClientId"] = DashboardClientId;
         await console.WriteLineAsync($"LocalIssuer (Auth0 stand-in): {_issuer.Authority.AbsoluteUri}  audience {audience}");
     }
 
@@ -98,6 +102,23 @@ internal sealed class LocalStandIns : IAsyncDisposable
         await console.WriteLineAsync($"  Client for the simulator: id {client.ClientId}, secret {client.ClientSecret} (new every run; in {_credentials.Path})");
         await console.WriteLineAsync(
             $"  Get a token: curl -s {authority}oauth/token -H 'content-type: application/json' -d '{{\"grant_type\":\"client_credentials\",\"client_id\":\"{client.ClientId}\",\"client_secret\":\"{client.ClientSecret}\",\"audience\":\"{client.Audience}\"}}'");
+    }
+
+    /// <summary>
+    /// Lets the dashboard served at <paramref name="baseAddress"/> sign in at the local issuer: its callback, logout
+    /// URL and web origin, for 127.0.0.1 and localhost. Called once the host's port is known; no-op with a real Auth0.
+    /// </summary>
+    public void RegisterDashboard(Uri baseAddress)
+    {
+        if (_issuer is null)
+        {
+            return;
+        }
+
+        var urls = new[] { baseAddress, new UriBuilder(baseAddress) { Host = "localhost" }.Uri }
+            .Select(b => new Uri(b, "dashboard/").AbsoluteUri).ToArray();
+        var origins = urls.Select(u => new Uri(u).GetLeftPart(UriPartial.Authority)).ToArray();
+        _issuer.RegisterSpaClient(new LocalIssuerSpaClient(DashboardClientId, urls, urls, origins, ["read:clicks"]));
     }
 
     /// <summary>Binds the asked port; only the default port falls back to any free one (binding decides, so there is no check-then-bind race).</summary>

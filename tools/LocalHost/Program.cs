@@ -99,7 +99,9 @@ root.SetAction(async (parse, ct) =>
     {
         var baseUrl = host.BaseAddress.AbsoluteUri.TrimEnd('/');
         standIns.WriteCredentials(host.BaseAddress, parse.GetValue(credentialsDirectory) ?? Path.Combine(FunctionsLocalHostOptions.FindRepositoryRoot(), ".localhost"));
+        standIns.RegisterDashboard(host.BaseAddress);
         Console.WriteLine($"LocalHost ready: {baseUrl} (worker pid {host.WorkerProcessId})");
+        Console.WriteLine($"  Open the dashboard: {baseUrl}/dashboard/");
         foreach (var function in host.Functions.Where(f => f.IsHttpTrigger))
         {
             var methods = function.Methods.Count == 0 ? "ANY" : string.Join(",", function.Methods);

@@ -15,22 +15,31 @@ using Microsoft.IdentityModel.Tokens;
 namespace LocalIssuer;
 
 /// <summary>
-/// An Auth0-shaped OAuth 2.0 issuer on 127.0.0.1: OIDC discovery, JWKS, and client-credentials tokens
+/// An Auth0-shaped OAuth 2.0 issuer on 127.0.0.1: OIDC discovery, JWKS, client-credentials tokens
 /// (RS256, <c>kid</c>, <c>iss</c> with trailing slash, <c>sub = client@clients</c>, <c>azp</c>,
-/// <c>gty</c>, <c>scope</c>) created with Microsoft.IdentityModel.
+/// <c>gty</c>, <c>scope</c>) created with Microsoft.IdentityModel, and for Single Page Applications the
+/// authorization code flow with PKCE behind a development login page (see <see cref="BrowserLogin"/>).
 /// </summary>
 public sealed class LocalIssuerServer : IAsyncDisposable
 {
-    private static readonly string[] GrantTypes = ["client_credentials"];
-    private static readonly string[] AuthMethods = ["client_secret_post", "client_secret_basic"];
+    private static readonly string[] GrantTypes = ["client_credentials", "authorization_code"];
+    private static readonly string[] AuthMethods = ["client_secret_post", "client_secret_basic", "none"];
     private static readonly string[] SigningAlgorithms = [SecurityAlgorithms.RsaSha256];
-    private static readonly string[] ResponseTypes = ["token"];
+    private static readonly string[] ResponseTypes = ["code"];
+    private static readonly string[] ResponseModes = ["query", "fragment"];
+    private static readonly string[] CodeChallengeMethods = ["S256"];
     private static readonly string[] SubjectTypes = ["public"];
+    private static readonly string[] OidcScopes = ["openid", "profile", "email"];
+    private static readonly string[] Claims = ["aud", "auth_time", "email", "exp", "iat", "iss", "name", "nickname", "nonce", "sub"];
+
+    /// <summary>Request headers a browser may send to the token endpoint (auth0-spa-js adds <c>Auth0-Client</c>).</summary>
+    private static readonly string[] CorsRequestHeaders = ["content-type", "auth0-client"];
 
     private readonly WebApplication _app;
     private readonly LocalIssuerOptions _options;
     private readonly SigningKeyRing _keys = new();
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
+    private readonly BrowserLogin _browser;
     private int _discoveryRequests;
     private int _jwksRequests;
 
@@ -38,6 +47,7 @@ public sealed class LocalIssuerServer : IAsyncDisposable
     {
         _app = app;
         _options = options;
+        _browser = new BrowserLogin(options);
         Authority = new Uri("http://127.0.0.1/");
     }
 
@@ -72,6 +82,15 @@ public sealed class LocalIssuerServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>
+    /// Adds (or replaces) a Single Page Application while the issuer runs, e.g. once the app's port is known.
+    /// </summary>
+    public void RegisterSpaClient(LocalIssuerSpaClient client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        _browser.Register(client);
+    }
+
     /// <summary>Starts signing with the already-published next key and publishes a new next key.</summary>
     public void Rotate() => _keys.Rotate();
 
@@ -92,27 +111,64 @@ public sealed class LocalIssuerServer : IAsyncDisposable
 
     private void MapEndpoints()
     {
-        _app.MapGet("/.well-known/openid-configuration", () =>
+        _app.MapGet("/.well-known/openid-configuration", (HttpContext context) =>
         {
             Interlocked.Increment(ref _discoveryRequests);
             var issuer = Authority.AbsoluteUri;
+            // Public documents: any origin's script may read them (what a browser OIDC client fetches first).
+            context.Response.Headers.AccessControlAllowOrigin = "*";
+            // Only what this issuer implements: no userinfo, and no end_session_endpoint (logout is Auth0's
+            // /v2/logout, which auth0-spa-js calls without reading discovery).
             return Results.Json(new Dictionary<string, object>
             {
                 ["issuer"] = issuer,
-                ["jwks_uri"] = issuer + ".well-known/jwks.json",
+                ["authorization_endpoint"] = issuer + "authorize",
                 ["token_endpoint"] = issuer + "oauth/token",
+                ["jwks_uri"] = issuer + ".well-known/jwks.json",
                 ["grant_types_supported"] = GrantTypes,
+                ["response_types_supported"] = ResponseTypes,
+                ["response_modes_supported"] = ResponseModes,
+                ["code_challenge_methods_supported"] = CodeChallengeMethods,
+                ["scopes_supported"] = OidcScopes,
+                ["claims_supported"] = Claims,
                 ["token_endpoint_auth_methods_supported"] = AuthMethods,
                 ["id_token_signing_alg_values_supported"] = SigningAlgorithms,
-                ["response_types_supported"] = ResponseTypes,
                 ["subject_types_supported"] = SubjectTypes,
             });
         });
 
-        _app.MapGet("/.well-known/jwks.json", () =>
+        _app.MapGet("/.well-known/jwks.json", (HttpContext context) =>
         {
             Interlocked.Increment(ref _jwksRequests);
+            context.Response.Headers.AccessControlAllowOrigin = "*";
             return Results.Json(_keys.Jwks());
+        });
+
+        _app.MapGet("/authorize", (HttpContext context) => _browser.Authorize(context));
+        _app.MapGet("/u/login", (HttpContext context) => _browser.LoginPage(context));
+        // A typed delegate, not a RequestDelegate: the IResult it answers must be executed, not discarded.
+        _app.MapPost("/u/login", (Func<HttpContext, Task<IResult>>)_browser.SubmitLogin);
+        _app.MapGet("/v2/logout", (HttpContext context) => _browser.Logout(context));
+
+        // CORS preflight for the token endpoint: allowed for the registered applications' Allowed Web Origins.
+        _app.MapMethods("/oauth/token", ["OPTIONS"], (HttpContext context) =>
+        {
+            var origin = context.Request.Headers.Origin.ToString();
+            var asked = context.Request.Headers.AccessControlRequestHeaders.ToString()
+                .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            context.Response.Headers.Vary = "Origin";
+            if (origin.Length == 0 || !_browser.IsWebOrigin(origin)
+                || context.Request.Headers.AccessControlRequestMethod != "POST"
+                || !asked.All(h => CorsRequestHeaders.Contains(h, StringComparer.OrdinalIgnoreCase)))
+            {
+                return Results.StatusCode(StatusCodes.Status403Forbidden);
+            }
+
+            context.Response.Headers.AccessControlAllowOrigin = origin;
+            context.Response.Headers.AccessControlAllowMethods = "POST";
+            context.Response.Headers.AccessControlAllowHeaders = string.Join(", ", CorsRequestHeaders);
+            context.Response.Headers.AccessControlMaxAge = "86400";
+            return Results.NoContent();
         });
 
         _app.MapPost("/oauth/token", async (HttpRequest request) =>
@@ -123,6 +179,12 @@ public sealed class LocalIssuerServer : IAsyncDisposable
             if (tokenRequest is null)
             {
                 return Error(StatusCodes.Status400BadRequest, "invalid_request", "Request body must be application/x-www-form-urlencoded or application/json");
+            }
+
+            if (tokenRequest.GrantType == "authorization_code")
+            {
+                AllowWebOrigin(request, tokenRequest.ClientId);
+                return ExchangeCode(tokenRequest);
             }
 
             var outcome = Issue(tokenRequest);
@@ -228,6 +290,126 @@ public sealed class LocalIssuerServer : IAsyncDisposable
         return new IssueOutcome(StatusCodes.Status200OK, token, scope, null, null);
     }
 
+    /// <summary>Lets the page read the answer when its origin is one of the client's Allowed Web Origins (CORS).</summary>
+    private void AllowWebOrigin(HttpRequest request, string? clientId)
+    {
+        var origin = request.Headers.Origin.ToString();
+        request.HttpContext.Response.Headers.Vary = "Origin";
+        if (origin.Length > 0 && _browser.Client(clientId) is { } client && client.WebOrigins.Contains(origin, StringComparer.Ordinal))
+        {
+            request.HttpContext.Response.Headers.AccessControlAllowOrigin = origin;
+        }
+    }
+
+    /// <summary>
+    /// <c>grant_type=authorization_code</c> for a Single Page Application: the code is single-use and short-lived, it
+    /// must come back with the same client and redirect_uri, and SHA-256 of the verifier must be the challenge (RFC 7636).
+    /// Error codes and descriptions are Auth0's (403 <c>invalid_grant</c>).
+    /// </summary>
+    private IResult ExchangeCode(TokenRequest request)
+    {
+        if (string.IsNullOrEmpty(request.ClientId))
+        {
+            return Error(StatusCodes.Status401Unauthorized, "access_denied", "Unauthorized");
+        }
+
+        var client = _browser.Client(request.ClientId);
+        if (client is null)
+        {
+            return Error(StatusCodes.Status401Unauthorized, "invalid_client", "Client authentication failed");
+        }
+
+        if (string.IsNullOrEmpty(request.Code))
+        {
+            return Error(StatusCodes.Status400BadRequest, "invalid_request", "Missing required parameter: code");
+        }
+
+        if (string.IsNullOrEmpty(request.CodeVerifier))
+        {
+            return Error(StatusCodes.Status400BadRequest, "invalid_request", "Missing required parameter: code_verifier");
+        }
+
+        // Redeemed before any other check: a code that met a wrong verifier or redirect_uri is burnt too, so
+        // whoever intercepted it gets exactly one guess.
+        var issued = _browser.Redeem(request.Code);
+        if (issued is null || issued.Request.ClientId != client.ClientId)
+        {
+            return Error(StatusCodes.Status403Forbidden, "invalid_grant", "Invalid authorization code");
+        }
+
+        if (request.RedirectUri != issued.Request.RedirectUri)
+        {
+            return Error(StatusCodes.Status403Forbidden, "invalid_grant", "Redirect URI mismatch: it must be the redirect_uri of the authorization request");
+        }
+
+        if (!BrowserLogin.IsValidVerifier(request.CodeVerifier) || !BrowserLogin.VerifierMatches(request.CodeVerifier, issued.Request.CodeChallenge))
+        {
+            return Error(StatusCodes.Status403Forbidden, "invalid_grant", "Failed to verify code verifier");
+        }
+
+        var now = _options.TimeProvider.GetUtcNow().UtcDateTime;
+        var issuer = Authority.AbsoluteUri;
+        var subject = "local|" + issued.UserName;
+        var scopes = issued.Request.Scope.Split(' ');
+        // As Auth0: with openid the access token is also good for /userinfo, so its aud is [API, issuer/userinfo].
+        var accessToken = _handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = issuer,
+            IssuedAt = now,
+            Expires = now + _options.BrowserTokenLifetime,
+            Claims = new Dictionary<string, object>
+            {
+                ["sub"] = subject,
+                ["aud"] = new[] { issued.Request.Audience, issuer + "userinfo" },
+                ["azp"] = client.ClientId,
+                ["scope"] = issued.Request.Scope,
+            },
+            SigningCredentials = _keys.CurrentCredentials,
+        });
+
+        var idClaims = new Dictionary<string, object>
+        {
+            ["sub"] = subject,
+            ["aud"] = client.ClientId,
+            ["auth_time"] = issued.AuthTime.ToUnixTimeSeconds(),
+            ["sid"] = Base64UrlEncoder.Encode(SHA256.HashData(Encoding.UTF8.GetBytes(subject + issued.AuthTime.ToUnixTimeMilliseconds())))[..22],
+        };
+        if (issued.Request.Nonce is { } nonce)
+        {
+            idClaims["nonce"] = nonce;
+        }
+
+        if (scopes.Contains("profile"))
+        {
+            idClaims["name"] = issued.UserName;
+            idClaims["nickname"] = issued.UserName;
+        }
+
+        if (scopes.Contains("email"))
+        {
+            idClaims["email"] = issued.UserName.Contains('@', StringComparison.Ordinal) ? issued.UserName : issued.UserName + "@buttonfunctions.local";
+            idClaims["email_verified"] = false;
+        }
+
+        var idToken = _handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = issuer,
+            IssuedAt = now,
+            Expires = now + _options.IdTokenLifetime,
+            Claims = idClaims,
+            SigningCredentials = _keys.CurrentCredentials,
+        });
+
+        return Results.Json(new Dictionary<string, object>
+        {
+            ["access_token"] = accessToken,
+            ["id_token"] = idToken,
+            ["scope"] = issued.Request.Scope,
+            ["expires_in"] = (int)_options.BrowserTokenLifetime.TotalSeconds,
+            ["token_type"] = "Bearer",
+        });
+    }
+
     private static bool SecretMatches(string expected, string? given) =>
         given is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(expected), Encoding.UTF8.GetBytes(given));
 
@@ -237,7 +419,9 @@ public sealed class LocalIssuerServer : IAsyncDisposable
     }
 
     /// <summary>The token request as Auth0 accepts it: form or JSON body, client credentials in the body or via HTTP Basic.</summary>
-    private sealed record TokenRequest(string? GrantType, string? ClientId, string? ClientSecret, string? Audience, string? Scope)
+    private sealed record TokenRequest(
+        string? GrantType, string? ClientId, string? ClientSecret, string? Audience, string? Scope,
+        string? Code = null, string? CodeVerifier = null, string? RedirectUri = null)
     {
         public static async Task<TokenRequest?> ReadAsync(HttpRequest request)
         {
@@ -279,7 +463,9 @@ public sealed class LocalIssuerServer : IAsyncDisposable
                 clientSecret = basicSecret;
             }
 
-            return new TokenRequest(fields.GetValueOrDefault("grant_type"), clientId, clientSecret, fields.GetValueOrDefault("audience"), fields.GetValueOrDefault("scope"));
+            return new TokenRequest(fields.GetValueOrDefault("grant_type"), clientId, clientSecret, fields.GetValueOrDefault("audience"),
+                fields.GetValueOrDefault("scope"), fields.GetValueOrDefault("code"), fields.GetValueOrDefault("code_verifier"),
+                fields.GetValueOrDefault("redirect_uri"));
         }
 
         private static (string Id, string Secret)? BasicCredentials(HttpRequest request)

@@ -37,6 +37,12 @@ public sealed class LocalMongoServer : IAsyncDisposable
     /// <summary>The TCP port on 127.0.0.1 (the free port chosen when started with port 0).</summary>
     public int Port { get; private set; }
 
+    /// <summary>
+    /// Documents read by queries so far (full scans count every document, index scans the ones in their key range),
+    /// like mongod's <c>metrics.queryExecutor.scannedObjects</c>: lets a test see that an index served a query.
+    /// </summary>
+    public long DocumentsExamined => _dispatcher.DocumentsExamined;
+
     /// <summary><c>mongodb://127.0.0.1:&lt;port&gt;/?directConnection=true</c></summary>
     public string ConnectionString => string.Create(CultureInfo.InvariantCulture, $"mongodb://127.0.0.1:{Port}/?directConnection=true");
 

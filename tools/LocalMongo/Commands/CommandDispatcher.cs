@@ -35,6 +35,7 @@ internal sealed class CommandDispatcher
     };
 
     private readonly Dictionary<string, ICommandFamily> _families = new(StringComparer.Ordinal);
+    private readonly QueryCommands _queries;
     private readonly FailCommandPoint _failPoint;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -44,6 +45,7 @@ internal sealed class CommandDispatcher
         _failPoint = failPoint;
         _time = time;
         _logger = logger;
+        _queries = new QueryCommands(store, cursors);
         ICommandFamily[] families =
         [
             new ServerCommands(store, time),
@@ -51,7 +53,7 @@ internal sealed class CommandDispatcher
             new CollectionCommands(store, cursors),
             new IndexCommands(store, cursors),
             new WriteCommands(store),
-            new QueryCommands(store, cursors),
+            _queries,
         ];
         foreach (var family in families)
         {
@@ -61,6 +63,9 @@ internal sealed class CommandDispatcher
             }
         }
     }
+
+    /// <summary>Documents read by find, aggregate and count so far (see <see cref="LocalMongoServer.DocumentsExamined"/>).</summary>
+    public long DocumentsExamined => _queries.DocumentsExamined;
 
     public async ValueTask<BsonDocument?> ExecuteAsync(BsonDocument command, string? legacyDatabase, ConnectionContext connection, CancellationToken ct)
     {

@@ -50,6 +50,7 @@ internal static class ErrorCodes
     public const int InvalidPipelineOperator = 168;
     public const int CannotIndexParallelArrays = 171;
     public const int NotImplemented = 238;
+    public const int ConversionFailure = 241;
     public const int UnsupportedOpQueryCommand = 352;
     public const int DuplicateKey = 11000;
     public const int InvalidSortKeyOrder = 15975;
@@ -91,6 +92,7 @@ internal static class ErrorCodes
         [171] = "CannotIndexParallelArrays",
         [189] = "PrimarySteppedDown",
         [238] = "NotImplemented",
+        [241] = "ConversionFailure",
         [262] = "ExceededTimeLimit",
         [352] = "UnsupportedOpQueryCommand",
         [9001] = "SocketException",

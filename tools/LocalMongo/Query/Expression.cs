@@ -5,17 +5,18 @@ namespace LocalMongo.Query;
 
 /// <summary>
 /// The aggregation expressions this server evaluates: field paths ("$a.b"), $$ROOT/$$CURRENT,
-/// $literal, object and array literals, constants. A null result means "missing".
+/// $literal, object and array literals, constants, and the operators of <see cref="ExpressionOperators"/>.
+/// A null result means "missing".
 /// </summary>
 internal static class Expression
 {
     private static readonly HashSet<string> RealButUnimplemented = new(StringComparer.Ordinal)
     {
-        "$add", "$subtract", "$multiply", "$divide", "$concat", "$cond", "$ifNull", "$toLower", "$toUpper",
-        "$dateToString", "$year", "$month", "$dayOfMonth", "$hour", "$size", "$arrayElemAt", "$eq", "$ne",
-        "$gt", "$gte", "$lt", "$lte", "$and", "$or", "$not", "$in", "$max", "$min", "$sum", "$avg",
-        "$first", "$last", "$toString", "$toInt", "$toLong", "$toDouble", "$toDate", "$slice", "$filter",
-        "$map", "$reduce", "$switch", "$substr", "$substrBytes", "$trunc", "$round", "$abs", "$mod",
+        "$add", "$multiply", "$divide", "$concat", "$ifNull", "$toLower", "$toUpper", "$type", "$isNumber",
+        "$dateToString", "$year", "$month", "$dayOfMonth", "$hour", "$size", "$arrayElemAt", "$in", "$max",
+        "$min", "$sum", "$avg", "$first", "$last", "$toString", "$toInt", "$toDouble", "$toDate", "$convert",
+        "$slice", "$filter", "$map", "$reduce", "$switch", "$substr", "$substrBytes", "$trunc", "$round", "$abs",
+        "$floor", "$ceil", "$dateTrunc", "$dateAdd", "$dateDiff", "$dateFromParts", "$dateToParts", "$let",
         "$elemMatch", "$getField", "$setField", "$mergeObjects", "$objectToArray", "$arrayToObject",
     };
 
@@ -52,6 +53,11 @@ internal static class Expression
                 {
                     var literal = op[0];
                     return _ => literal;
+                }
+
+                if (ExpressionOperators.Names.Contains(name))
+                {
+                    return ExpressionOperators.Compile(name, op[0]);
                 }
 
                 if (RealButUnimplemented.Contains(name))

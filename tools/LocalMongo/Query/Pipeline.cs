@@ -4,18 +4,22 @@ using MongoDB.Bson;
 namespace LocalMongo.Query;
 
 /// <summary>
-/// The aggregation stages the store uses: $match, $sort, $skip, $limit, $group, $project, $count.
+/// The aggregation stages the store uses: $match, $sort, $skip, $limit, $group, $project, $count,
+/// $addFields (alias $set) and $facet.
 /// </summary>
 internal static class Pipeline
 {
     private static readonly HashSet<string> RealButUnimplemented = new(StringComparer.Ordinal)
     {
-        "$unwind", "$lookup", "$addFields", "$set", "$unset", "$facet", "$bucket", "$bucketAuto", "$sortByCount",
+        "$unwind", "$lookup", "$unset", "$bucket", "$bucketAuto", "$sortByCount",
         "$replaceRoot", "$replaceWith", "$sample", "$out", "$merge", "$geoNear", "$graphLookup", "$unionWith",
         "$densify", "$fill", "$setWindowFields", "$redact", "$collStats", "$indexStats", "$documents",
     };
 
-    public static Func<IEnumerable<BsonDocument>, IEnumerable<BsonDocument>> Compile(BsonArray pipeline)
+    public static Func<IEnumerable<BsonDocument>, IEnumerable<BsonDocument>> Compile(BsonArray pipeline) => Compile(pipeline, skip: 0);
+
+    /// <summary>Validates every stage, then runs all but the first <paramref name="skip"/> (which an index scan already did).</summary>
+    public static Func<IEnumerable<BsonDocument>, IEnumerable<BsonDocument>> Compile(BsonArray pipeline, int skip)
     {
         var stages = new List<Func<IEnumerable<BsonDocument>, IEnumerable<BsonDocument>>>();
         foreach (var item in pipeline)
@@ -28,7 +32,8 @@ internal static class Pipeline
             stages.Add(CompileStage(stage.GetElement(0)));
         }
 
-        return input => stages.Aggregate(input, (docs, stage) => stage(docs));
+        var run = stages.Skip(skip).ToList();
+        return input => run.Aggregate(input, (docs, stage) => stage(docs));
     }
 
     private static Func<IEnumerable<BsonDocument>, IEnumerable<BsonDocument>> CompileStage(BsonElement stage)
@@ -77,6 +82,10 @@ internal static class Pipeline
             case "$group":
                 return CompileGroup(stage.Value as BsonDocument
                     ?? throw new CommandException(15947, "a group's fields must be specified in an object"));
+            case "$addFields" or "$set":
+                return CompileAddFields(stage.Name, stage.Value);
+            case "$facet":
+                return CompileFacet(stage.Value);
             default:
                 if (RealButUnimplemented.Contains(stage.Name))
                 {
@@ -85,6 +94,100 @@ internal static class Pipeline
 
                 throw new CommandException(ErrorCodes.UnrecognizedPipelineStage, $"Unrecognized pipeline stage name: '{stage.Name}'");
         }
+    }
+
+    /// <summary>$addFields / $set: each field gets its expression's value (a missing value removes the field); the rest stays.</summary>
+    private static Func<IEnumerable<BsonDocument>, IEnumerable<BsonDocument>> CompileAddFields(string stage, BsonValue value)
+    {
+        if (value is not BsonDocument spec)
+        {
+            throw new CommandException(40272, $"{stage} specification stage must be an object, got {ExpressionOperators.TypeName(value)}");
+        }
+
+        if (spec.ElementCount == 0)
+        {
+            throw new CommandException(40177, $"Invalid {stage} :: caused by :: specification must have at least one field");
+        }
+
+        var fields = new List<(string Name, Func<BsonDocument, BsonValue?> Value)>();
+        foreach (var element in spec)
+        {
+            if (element.Name.StartsWith('$'))
+            {
+                throw new CommandException(16410, $"Invalid {stage} :: caused by :: FieldPath field names may not start with '$'. Consider using $getField or $setField.");
+            }
+
+            if (element.Name.Contains('.', StringComparison.Ordinal))
+            {
+                throw Filter.NotImplemented($"dotted field paths in {stage}");
+            }
+
+            fields.Add((element.Name, Expression.Compile(element.Value)));
+        }
+
+        return docs => docs.Select(doc =>
+        {
+            // Stored documents are never changed: each output is a copy.
+            var result = new BsonDocument(doc.Elements);
+            foreach (var (name, compute) in fields)
+            {
+                if (compute(doc) is { } v)
+                {
+                    result[name] = v;
+                }
+                else
+                {
+                    result.Remove(name);
+                }
+            }
+
+            return result;
+        });
+    }
+
+    /// <summary>$facet: every sub-pipeline runs over the same input; one output document holds each one's results.</summary>
+    private static Func<IEnumerable<BsonDocument>, IEnumerable<BsonDocument>> CompileFacet(BsonValue value)
+    {
+        if (value is not BsonDocument { ElementCount: > 0 } spec)
+        {
+            throw new CommandException(40169, "the $facet specification must be a non-empty object");
+        }
+
+        var facets = new List<(string Name, Func<IEnumerable<BsonDocument>, IEnumerable<BsonDocument>> Run)>();
+        foreach (var element in spec)
+        {
+            if (element.Name.Length == 0 || element.Name.StartsWith('$') || element.Name.Contains('.', StringComparison.Ordinal))
+            {
+                throw new CommandException(40174, $"Invalid $facet :: caused by :: FieldPath field names may not start with '$' or contain '.': '{element.Name}'");
+            }
+
+            if (element.Value is not BsonArray stages)
+            {
+                throw new CommandException(40170, $"arguments to $facet must be arrays, {element.Name} is type {ExpressionOperators.TypeName(element.Value)}");
+            }
+
+            foreach (var stage in stages)
+            {
+                if (stage is BsonDocument { ElementCount: 1 } d && d.GetElement(0).Name is "$facet" or "$out" or "$merge" or "$geoNear" or "$indexStats" or "$collStats" or "$changeStream")
+                {
+                    throw new CommandException(40600, $"{d.GetElement(0).Name} is not allowed to be used within a $facet stage");
+                }
+            }
+
+            facets.Add((element.Name, Compile(stages)));
+        }
+
+        return docs =>
+        {
+            var input = docs.ToList();
+            var output = new BsonDocument();
+            foreach (var (name, run) in facets)
+            {
+                output.Add(name, new BsonArray(run(input)));
+            }
+
+            return [output];
+        };
     }
 
     private static int NonNegative(BsonValue value, string stage, int code)

@@ -11,6 +11,7 @@ namespace LocalMongo.Query;
 internal sealed class SortSpec
 {
     private readonly List<(string[] Path, int Direction)> _keys;
+    private readonly List<(string Name, int Direction)> _fields = [];
 
     // { $natural: 1 | -1 } orders by insertion, not by a field; 0 when the spec has field keys.
     private readonly int _natural;
@@ -57,8 +58,15 @@ internal sealed class SortSpec
             keys.Add((FieldPath.Split(element.Name), (int)direction));
         }
 
-        return new SortSpec(keys);
+        var spec = new SortSpec(keys);
+        spec._fields.AddRange(sort.Select(e => (e.Name, (int)BsonOrder.ToDouble(e.Value))));
+        return spec;
     }
+
+    /// <summary>The sort's field paths and directions, in order; empty for a $natural sort.</summary>
+    public IReadOnlyList<(string Name, int Direction)> Fields => _fields;
+
+    public bool IsNatural => _natural != 0;
 
     public List<BsonDocument> Apply(IEnumerable<BsonDocument> docs)
     {

@@ -1,4 +1,5 @@
 using LocalMongo.Commands;
+using LocalMongo.Query;
 using MongoDB.Bson;
 
 namespace LocalMongo.Storage;
@@ -75,10 +76,54 @@ internal sealed class Collection(string database, string name)
             if (keys[i] is { } k)
             {
                 _indexes[i].AddEntries(k, record);
+                _indexes[i].Order.Add(k, record, doc);
+            }
+            else
+            {
+                AddToOrder(_indexes[i], doc, record);
             }
         }
 
         return null;
+    }
+
+    /// <summary>Documents in <paramref name="scan"/>'s key range that match <paramref name="filter"/>, in index order (at most <paramref name="take"/>).</summary>
+    public static List<(long Record, BsonDocument Document)> ScanIndex(IndexScan scan, Func<BsonDocument, bool> filter, int? take, out int examined)
+    {
+        var found = new List<(long, BsonDocument)>();
+        examined = 0;
+        foreach (var (record, doc) in scan.Index.Order.Between(scan.Low, scan.High, scan.Reverse))
+        {
+            examined++;
+            if (filter(doc))
+            {
+                found.Add((record, doc));
+                if (found.Count == take)
+                {
+                    break;
+                }
+            }
+        }
+
+        return found;
+    }
+
+    // Keys a non-unique index cannot compute (parallel arrays) are not refused here, as before; the order is dropped instead.
+    private static void AddToOrder(IndexDefinition index, BsonDocument doc, long record)
+    {
+        if (!index.Order.Usable)
+        {
+            return;
+        }
+
+        try
+        {
+            index.Order.Add(index.KeysOf(doc), record, doc);
+        }
+        catch (CommandException)
+        {
+            index.Order.Disable();
+        }
     }
 
     public int Delete(Func<BsonDocument, bool> predicate, bool justOne)
@@ -99,9 +144,18 @@ internal sealed class Collection(string database, string name)
         foreach (var record in doomed)
         {
             var doc = _records[record];
-            foreach (var index in _indexes.Where(i => i.Unique))
+            foreach (var index in _indexes)
             {
-                index.RemoveEntries(index.KeysOf(doc));
+                if (index.Unique)
+                {
+                    var keys = index.KeysOf(doc);
+                    index.RemoveEntries(keys);
+                    index.Order.Remove(keys, record);
+                }
+                else if (index.Order.Usable)
+                {
+                    index.Order.Remove(index.KeysOf(doc), record);
+                }
             }
 
             _records.Remove(record);
@@ -189,6 +243,14 @@ internal sealed class Collection(string database, string name)
                 }
 
                 index.AddEntries(keys, record);
+            }
+        }
+
+        foreach (var index in indexes)
+        {
+            foreach (var (record, doc) in _records)
+            {
+                AddToOrder(index, doc, record);
             }
         }
 

@@ -7,8 +7,8 @@ using MongoDB.Bson;
 namespace LocalMongo.Storage;
 
 /// <summary>
-/// One index of a collection. Only unique indexes (and _id) keep key entries: nothing here uses an
-/// index to speed up a query, every query scans, which is fine for a local stand-in.
+/// One index of a collection. Unique indexes (and _id) keep a key → record map to enforce uniqueness; every index
+/// also keeps its keys in order (<see cref="Order"/>) so that queries can scan a key range as mongod does.
 /// </summary>
 internal sealed class IndexDefinition
 {
@@ -31,7 +31,15 @@ internal sealed class IndexDefinition
         _fields = Key.Select(e => (e.Name, FieldPath.Split(e.Name))).ToArray();
         _entries = Unique ? new Dictionary<BsonValue, long>(BsonOrder.Instance) : null;
         _partial = spec.GetValue("partialFilterExpression", BsonNull.Value) is BsonDocument filter ? Filter.Compile(filter) : null;
+        var sparse = spec.TryGetValue("sparse", out var s) && s.ToBoolean();
+        Order = new OrderedKeys(Key.Select(e => BsonOrder.ToDouble(e.Value) < 0 ? -1 : 1).ToArray(), usable: _partial is null && !sparse);
     }
+
+    /// <summary>The index's keys in index order, for range scans.</summary>
+    public OrderedKeys Order { get; }
+
+    /// <summary>The indexed field paths, in key order.</summary>
+    public IEnumerable<string> FieldNames => _fields.Select(f => f.Name);
 
     public BsonDocument Spec { get; }
 
