@@ -16,20 +16,21 @@ public sealed class NamespaceDependencyTests
     private static readonly Dictionary<string, string[]> Allowed = new(StringComparer.Ordinal)
     {
         ["ButtonFunctions"] = ["*"],
-        ["ButtonFunctions.Functions"] = ["Auth", "Clicks", "Dashboard", "Destinations", "Http", "Ingest", "Read", "Readiness"],
-        ["ButtonFunctions.Auth"] = ["Configuration", "Destinations", "Http"],
+        ["ButtonFunctions.Functions"] = ["Auth", "Clicks", "Dashboard", "Destinations", "Diagnostics", "Http", "Ingest", "Read", "Readiness"],
+        ["ButtonFunctions.Auth"] = ["Configuration", "Destinations", "Diagnostics", "Http"],
         ["ButtonFunctions.Readiness"] = ["Auth", "Storage"],
-        ["ButtonFunctions.Ingest"] = ["Clicks", "Configuration", "Ingest.Payloads", "Json"],
+        ["ButtonFunctions.Ingest"] = ["Clicks", "Configuration", "Diagnostics", "Ingest.Payloads", "Json"],
         ["ButtonFunctions.Ingest.Payloads"] = ["Clicks"],
         ["ButtonFunctions.Read"] = ["Clicks"],
         ["ButtonFunctions.Destinations"] = ["Configuration", "Diagnostics", "Json"],
-        ["ButtonFunctions.Storage"] = ["Clicks", "Destinations"],
+        ["ButtonFunctions.Storage"] = ["Clicks", "Destinations", "Diagnostics"],
         ["ButtonFunctions.Dashboard"] = ["Http"],
         ["ButtonFunctions.Clicks"] = [],
         ["ButtonFunctions.Http"] = [],
         ["ButtonFunctions.Json"] = [],
         ["ButtonFunctions.Configuration"] = [],
         ["ButtonFunctions.Diagnostics"] = [],
+        ["ButtonFunctions.Telemetry"] = ["Diagnostics"],
     };
 
     private static readonly Lazy<Dictionary<string, HashSet<string>>> Graph =

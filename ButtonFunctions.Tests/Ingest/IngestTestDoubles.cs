@@ -124,6 +124,7 @@ internal sealed class IngestHarness
                 new UnlistedDestinationLog(destinationOptions, loggers.CreateLogger<DestinationConfirmer>()),
                 time, loggers.CreateLogger<DestinationConfirmer>()),
             ingestOptions,
+            new RequestLogSamplers(time),
             loggers.CreateLogger<IngestClicks>());
     }
 

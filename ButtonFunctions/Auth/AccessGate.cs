@@ -1,5 +1,6 @@
 using System.Buffers;
 using ButtonFunctions.Destinations;
+using ButtonFunctions.Diagnostics;
 using ButtonFunctions.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -24,13 +25,19 @@ internal sealed partial class AccessGate(
         SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/");
 
     private readonly Auth0Options _options = options.Value;
+    private readonly LogSampler _noPolicyLog = new(LogSampler.DefaultInterval);
+    private readonly LogSampler _scopeLog = new(LogSampler.DefaultInterval);
 
     public async ValueTask<AccessDecision> DecideAsync(string functionName, HttpRequest request, CancellationToken cancellationToken)
     {
         var access = FunctionAccessPolicy.For(functionName);
         if (access is null)
         {
-            LogNoPolicy(logger, functionName);
+            if (_noPolicyLog.ShouldLog(out var heldBack))
+            {
+                LogNoPolicy(logger, functionName, heldBack);
+            }
+
             return AccessDecision.NoPolicy();
         }
 
@@ -52,7 +59,7 @@ internal sealed partial class AccessGate(
         if (authorization.Count == 0)
         {
             return request.Query.ContainsKey("access_token")
-                ? AccessDecision.MissingToken("Send the access token in the Authorization header; tokens in the query string are not accepted.")
+                ? AccessDecision.MissingToken("Send the access token in the Authorization header; tokens in the query string are not accepted.", "token-in-query")
                 : AccessDecision.MissingToken("Send an Auth0 access token as 'Authorization: Bearer <token>'.");
         }
 
@@ -62,7 +69,7 @@ internal sealed partial class AccessGate(
         var value = authorization.Count == 1 ? authorization[0] ?? string.Empty : string.Join(", ", authorization.ToArray());
         if (value.Length > _options.MaxAuthorizationHeaderLength)
         {
-            return AccessDecision.InvalidToken("The token is too large");
+            return AccessDecision.InvalidToken("The token is too large", "too-large");
         }
 
         if (HasSeveralCredentials(value))
@@ -73,13 +80,13 @@ internal sealed partial class AccessGate(
         if (value.AsSpan().Trim(Whitespace).Equals(BearerPrefix.AsSpan().Trim(Whitespace), StringComparison.OrdinalIgnoreCase))
         {
             // "Bearer" alone (HTTP strips the trailing space of "Bearer "): a bearer attempt with an empty token.
-            return AccessDecision.InvalidToken("The token is empty");
+            return AccessDecision.InvalidToken("The token is empty", "empty");
         }
 
         if (!value.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
         {
             // Another scheme (Basic, ...) carries no bearer credentials: RFC 6750 §3.1, no error code.
-            return AccessDecision.MissingToken("Only Bearer tokens are accepted in the Authorization header.");
+            return AccessDecision.MissingToken("Only Bearer tokens are accepted in the Authorization header.", "other-scheme");
         }
 
         // Only HTTP's own whitespace (SP, HTAB) around the token; the token itself must be RFC 6750's b64token.
@@ -87,7 +94,7 @@ internal sealed partial class AccessGate(
         var token = value.AsSpan(BearerPrefix.Length).Trim(Whitespace);
         if (token.IsEmpty || token.TrimEnd('=').ContainsAnyExcept(B64TokenCharacters))
         {
-            return AccessDecision.InvalidToken("The token is malformed");
+            return AccessDecision.InvalidToken("The token is malformed", "malformed");
         }
 
         var check = await validator.ValidateAsync(token.ToString(), cancellationToken).ConfigureAwait(false);
@@ -98,13 +105,17 @@ internal sealed partial class AccessGate(
 
         if (check.Caller is not { } caller)
         {
-            return AccessDecision.InvalidToken(check.Failure ?? "The token is invalid");
+            return AccessDecision.InvalidToken(check.Failure ?? "The token is invalid", check.Reason ?? "invalid");
         }
 
         var scope = access == RequiredAccess.WriteScope ? _options.WriteScope : _options.ReadScope;
         if (!caller.Scopes.Contains(scope))
         {
-            LogInsufficientScope(logger, caller.ClientId, functionName, scope);
+            if (_scopeLog.ShouldLog(out var heldBack))
+            {
+                LogInsufficientScope(logger, caller.ClientId, functionName, scope, heldBack);
+            }
+
             return AccessDecision.InsufficientScope(scope);
         }
 
@@ -135,9 +146,9 @@ internal sealed partial class AccessGate(
         return false;
     }
 
-    [LoggerMessage(EventId = 4121, Level = LogLevel.Error, Message = "HTTP function {FunctionName} has no entry in FunctionAccessPolicy; refusing every request to it")]
-    private static partial void LogNoPolicy(ILogger logger, string functionName);
+    [LoggerMessage(EventId = 4121, Level = LogLevel.Error, Message = "HTTP function {FunctionName} has no entry in FunctionAccessPolicy; refusing every request to it ({HeldBack} more such requests since the previous line; at most one a minute)")]
+    private static partial void LogNoPolicy(ILogger logger, string functionName, long heldBack);
 
-    [LoggerMessage(EventId = 4122, Level = LogLevel.Information, Message = "Client {ClientId} lacks scope {Scope} for {FunctionName}")]
-    private static partial void LogInsufficientScope(ILogger logger, string clientId, string functionName, string scope);
+    [LoggerMessage(EventId = 4122, Level = LogLevel.Information, Message = "Client {ClientId} lacks scope {Scope} for {FunctionName} ({HeldBack} more such requests since the previous line; at most one a minute)")]
+    private static partial void LogInsufficientScope(ILogger logger, string clientId, string functionName, string scope, long heldBack);
 }

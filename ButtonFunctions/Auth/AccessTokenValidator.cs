@@ -1,3 +1,4 @@
+using ButtonFunctions.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -7,13 +8,14 @@ using Microsoft.IdentityModel.Tokens;
 namespace ButtonFunctions.Auth;
 
 /// <summary>Outcome of checking one access token.</summary>
-internal readonly record struct TokenCheck(Caller? Caller, string? Failure, bool IssuerUnavailable = false)
+/// <param name="Reason">Why it failed, from a fixed set (a metric tag; <paramref name="Failure"/> is the text for the sender).</param>
+internal readonly record struct TokenCheck(Caller? Caller, string? Failure, bool IssuerUnavailable = false, string? Reason = null)
 {
     public bool IsValid => Caller is not null;
 
     public static TokenCheck Valid(Caller caller) => new(caller, null);
 
-    public static TokenCheck Invalid(string description) => new(null, description);
+    public static TokenCheck Invalid(string description, string reason) => new(null, description, Reason: reason);
 }
 
 /// <summary>
@@ -30,6 +32,9 @@ internal sealed partial class AccessTokenValidator
     private readonly TimeProvider _time;
     private readonly ILogger<AccessTokenValidator> _logger;
     private readonly HashSet<string> _allowedClients;
+    private readonly LogSampler _refusedLog;
+    private readonly LogSampler _clientLog;
+    private readonly LogSampler _metadataLog;
 
     public AccessTokenValidator(IOptions<Auth0Options> options, IssuerMetadata metadata, ValidatedTokenCache cache, TimeProvider time, ILogger<AccessTokenValidator> logger)
     {
@@ -39,6 +44,9 @@ internal sealed partial class AccessTokenValidator
         _time = time;
         _logger = logger;
         _allowedClients = new HashSet<string>(_options.AllowedClientIds, StringComparer.Ordinal);
+        _refusedLog = new LogSampler(LogSampler.DefaultInterval, time);
+        _clientLog = new LogSampler(LogSampler.DefaultInterval, time);
+        _metadataLog = new LogSampler(LogSampler.DefaultInterval, time);
     }
 
     public async ValueTask<TokenCheck> ValidateAsync(string token, CancellationToken cancellationToken)
@@ -46,8 +54,11 @@ internal sealed partial class AccessTokenValidator
         var key = ValidatedTokenCache.KeyFor(token);
         if (_cache.TryGet(key, out var cached))
         {
+            AppMetrics.TokenCacheHits.Add(1);
             return TokenCheck.Valid(cached);
         }
+
+        AppMetrics.TokenCacheMisses.Add(1);
 
         OpenIdConnectConfiguration metadata;
         try
@@ -56,8 +67,12 @@ internal sealed partial class AccessTokenValidator
         }
         catch (InvalidOperationException ex)
         {
-            LogMetadataUnavailable(_logger, _metadata.Authority, ex);
-            return new TokenCheck(null, "The token issuer's signing keys are unavailable", IssuerUnavailable: true);
+            if (_metadataLog.ShouldLog(out var heldBack))
+            {
+                LogMetadataUnavailable(_logger, _metadata.Authority, heldBack, ex);
+            }
+
+            return new TokenCheck(null, "The token issuer's signing keys are unavailable", IssuerUnavailable: true, Reason: "issuer-unavailable");
         }
 
         var result = await _handler.ValidateTokenAsync(token, ParametersFor(metadata)).ConfigureAwait(false);
@@ -73,13 +88,13 @@ internal sealed partial class AccessTokenValidator
         if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt)
         {
             var description = Describe(result.Exception);
-            if (_logger.IsEnabled(LogLevel.Information))
+            if (_logger.IsEnabled(LogLevel.Information) && _refusedLog.ShouldLog(out var heldBack))
             {
                 var exceptionType = result.Exception?.GetType().Name ?? "none";
-                LogRefused(_logger, description, exceptionType);
+                LogRefused(_logger, description, exceptionType, heldBack);
             }
 
-            return TokenCheck.Invalid(description);
+            return TokenCheck.Invalid(description, ReasonOf(result.Exception));
         }
 
         // JsonWebTokenHandler ignores "crit"; RFC 7515 §4.1.11 says a JWS whose crit lists extensions the
@@ -87,21 +102,33 @@ internal sealed partial class AccessTokenValidator
         // what the signature covers), so any crit refuses the token, before it can be cached.
         if (jwt.TryGetHeaderValue<object>("crit", out _))
         {
-            LogRefused(_logger, "critical header extension", "none");
-            return TokenCheck.Invalid("The token requires header extensions that are not supported");
+            if (_refusedLog.ShouldLog(out var heldBack))
+            {
+                LogRefused(_logger, "critical header extension", "none", heldBack);
+            }
+
+            return TokenCheck.Invalid("The token requires header extensions that are not supported", "critical-header");
         }
 
         var clientId = ClientIdOf(jwt);
         if (clientId is null)
         {
-            LogRefused(_logger, "no client id", "none");
-            return TokenCheck.Invalid("The token names no client (azp or sub)");
+            if (_refusedLog.ShouldLog(out var heldBack))
+            {
+                LogRefused(_logger, "no client id", "none", heldBack);
+            }
+
+            return TokenCheck.Invalid("The token names no client (azp or sub)", "no-client");
         }
 
         if (_allowedClients.Count > 0 && !_allowedClients.Contains(clientId))
         {
-            LogClientNotAllowed(_logger, clientId);
-            return TokenCheck.Invalid("The token's client is not allowed to use this API");
+            if (_clientLog.ShouldLog(out var heldBack))
+            {
+                LogClientNotAllowed(_logger, clientId, heldBack);
+            }
+
+            return TokenCheck.Invalid("The token's client is not allowed to use this API", "client-not-allowed");
         }
 
         var caller = new Caller(clientId, ScopesOf(jwt));
@@ -186,12 +213,28 @@ internal sealed partial class AccessTokenValidator
         _ => "The token is invalid",
     };
 
-    [LoggerMessage(EventId = 4111, Level = LogLevel.Information, Message = "Access token refused: {Reason} ({ExceptionType})")]
-    private static partial void LogRefused(ILogger logger, string reason, string exceptionType);
+    /// <summary>The <c>reason</c> tag of a refused token: a fixed set, one per case of <see cref="Describe"/>.</summary>
+    private static string ReasonOf(Exception? exception) => exception switch
+    {
+        SecurityTokenExpiredException => "expired",
+        SecurityTokenNotYetValidException => "not-yet-valid",
+        SecurityTokenNoExpirationException => "no-expiry",
+        SecurityTokenInvalidLifetimeException => "invalid-lifetime",
+        SecurityTokenInvalidIssuerException => "wrong-issuer",
+        SecurityTokenInvalidAudienceException => "wrong-audience",
+        SecurityTokenInvalidAlgorithmException => "wrong-algorithm",
+        SecurityTokenSignatureKeyNotFoundException => "unknown-key",
+        SecurityTokenInvalidSignatureException => "bad-signature",
+        SecurityTokenMalformedException or ArgumentException => "malformed",
+        _ => "invalid",
+    };
 
-    [LoggerMessage(EventId = 4112, Level = LogLevel.Warning, Message = "Access token for client {ClientId} refused: client not in Auth0:AllowedClientIds")]
-    private static partial void LogClientNotAllowed(ILogger logger, string clientId);
+    [LoggerMessage(EventId = 4111, Level = LogLevel.Information, Message = "Access token refused: {Reason} ({ExceptionType}) ({HeldBack} more refused tokens since the previous line; at most one a minute)")]
+    private static partial void LogRefused(ILogger logger, string reason, string exceptionType, long heldBack);
 
-    [LoggerMessage(EventId = 4113, Level = LogLevel.Error, Message = "Signing keys of issuer {Authority} could not be fetched")]
-    private static partial void LogMetadataUnavailable(ILogger logger, string authority, Exception exception);
+    [LoggerMessage(EventId = 4112, Level = LogLevel.Warning, Message = "Access token for client {ClientId} refused: client not in Auth0:AllowedClientIds ({HeldBack} more since the previous line; at most one a minute)")]
+    private static partial void LogClientNotAllowed(ILogger logger, string clientId, long heldBack);
+
+    [LoggerMessage(EventId = 4113, Level = LogLevel.Error, Message = "Signing keys of issuer {Authority} could not be fetched ({HeldBack} more failed requests since the previous line; at most one a minute)")]
+    private static partial void LogMetadataUnavailable(ILogger logger, string authority, long heldBack, Exception exception);
 }

@@ -1,3 +1,4 @@
+using ButtonFunctions.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Protocols;
@@ -26,6 +27,7 @@ internal sealed partial class IssuerMetadata : IDisposable
     private readonly TimeSpan _refreshInterval;
     private readonly ILogger<IssuerMetadata> _logger;
     private readonly SemaphoreSlim _refreshGate = new(1, 1);
+    private readonly LogSampler _skippedLog;
     private DateTimeOffset _lastForcedRefresh = DateTimeOffset.MinValue;
 
     public IssuerMetadata(IOptions<Auth0Options> options, TimeProvider time, ILogger<IssuerMetadata> logger)
@@ -34,6 +36,7 @@ internal sealed partial class IssuerMetadata : IDisposable
         _time = time;
         _logger = logger;
         _refreshInterval = options.Value.MetadataRefreshInterval;
+        _skippedLog = new LogSampler(LogSampler.DefaultInterval, time);
         var authority = options.Value.ResolveAuthority();
         Authority = authority.AbsoluteUri;
 
@@ -80,12 +83,18 @@ internal sealed partial class IssuerMetadata : IDisposable
             var now = _time.GetUtcNow();
             if (now - _lastForcedRefresh < _refreshInterval)
             {
-                LogRefreshSkipped(_logger, _refreshInterval);
+                AppMetrics.Add(AppMetrics.JwksRefreshes, 1, AppMetrics.OutcomeTag, "rate_limited");
+                if (_skippedLog.ShouldLog(out var heldBack))
+                {
+                    LogRefreshSkipped(_logger, _refreshInterval, heldBack);
+                }
+
                 return null;
             }
 
             _lastForcedRefresh = now;
             LogRefreshing(_logger);
+            AppMetrics.Add(AppMetrics.JwksRefreshes, 1, AppMetrics.OutcomeTag, "fetched");
             _manager.RequestRefresh();
             var refreshed = await _manager.GetConfigurationAsync(cancellationToken).ConfigureAwait(false);
             return ReferenceEquals(refreshed, seen) ? null : refreshed;
@@ -105,6 +114,6 @@ internal sealed partial class IssuerMetadata : IDisposable
     [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "Token signed with an unknown key id; refreshing the issuer's signing keys")]
     private static partial void LogRefreshing(ILogger logger);
 
-    [LoggerMessage(EventId = 4102, Level = LogLevel.Warning, Message = "Token signed with an unknown key id; keys were refreshed less than {RefreshInterval} ago, refusing without another fetch")]
-    private static partial void LogRefreshSkipped(ILogger logger, TimeSpan refreshInterval);
+    [LoggerMessage(EventId = 4102, Level = LogLevel.Warning, Message = "Token signed with an unknown key id; keys were refreshed less than {RefreshInterval} ago, refusing without another fetch ({HeldBack} more such tokens since the previous line; at most one a minute)")]
+    private static partial void LogRefreshSkipped(ILogger logger, TimeSpan refreshInterval, long heldBack);
 }

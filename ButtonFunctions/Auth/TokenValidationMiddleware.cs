@@ -1,3 +1,4 @@
+using ButtonFunctions.Diagnostics;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Middleware;
 
@@ -18,6 +19,7 @@ internal sealed class TokenValidationMiddleware(AccessGate gate) : IFunctionsWor
         var decision = await gate.DecideAsync(context.FunctionDefinition.Name, http.Request, context.CancellationToken).ConfigureAwait(false);
         if (!decision.Allowed)
         {
+            AppMetrics.Add(AppMetrics.AuthRefused, 1, AppMetrics.ReasonTag, decision.Reason ?? "other");
             await decision.WriteAsync(http).ConfigureAwait(false);
             return;
         }

@@ -22,8 +22,12 @@ internal static class DashboardProblems
 /// scripts and styles from this origin only (no inline script), network calls to this origin and the sign-in
 /// authority only, no framing; no MIME sniffing; no referrer (the sign-in callback URL carries a code).
 /// </summary>
-internal sealed class DashboardResult(int status, string contentType, byte[] body, string cacheControl) : IActionResult
+internal sealed class DashboardResult(int status, string contentType, byte[] body, string cacheControl)
+    : IActionResult, Microsoft.AspNetCore.Mvc.Infrastructure.IStatusCodeActionResult
 {
+    /// <summary>The status it answers with (a conditional GET may turn a 200 into a 304); read by the request telemetry.</summary>
+    public int? StatusCode => status;
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public string? ETag { get; init; }

@@ -44,6 +44,7 @@ public sealed partial class ConfirmationRateLimiter : IDisposable
         }
 
         retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : null;
+        AppMetrics.Add(AppMetrics.Confirmations, 1, AppMetrics.OutcomeTag, "rate-limited");
         if (_refusals.ShouldLog(out var heldBack))
         {
             LogLimited(_logger, heldBack);
@@ -52,11 +53,7 @@ public sealed partial class ConfirmationRateLimiter : IDisposable
         return false;
     }
 
-    public void Dispose()
-    {
-        _limiter.Dispose();
-        _refusals.Dispose();
-    }
+    public void Dispose() => _limiter.Dispose();
 
     [LoggerMessage(EventId = 3104, Level = LogLevel.Warning, Message = "Destination confirmation requests over Destinations:ConfirmationPermitLimit are answered 429 ({HeldBack} more since the previous line of this kind; at most one such line per Destinations:ConfirmationWindow)")]
     private static partial void LogLimited(ILogger logger, long heldBack);

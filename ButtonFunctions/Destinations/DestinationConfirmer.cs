@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using ButtonFunctions.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -36,6 +37,7 @@ public sealed partial class DestinationConfirmer(
         {
             // Anyone can send these (they carry no token): nothing is stored for them, and the log gets a sampled line.
             unlisted.Write(request);
+            AppMetrics.Add(AppMetrics.Confirmations, 1, AppMetrics.OutcomeTag, "unlisted");
             return new DestinationConfirmationResult(NotFollowed, NotAllowedReason, null);
         }
 
@@ -52,6 +54,7 @@ public sealed partial class DestinationConfirmer(
             result = await FollowAsync(request, enableUri!, cancellationToken).ConfigureAwait(false);
         }
 
+        AppMetrics.Add(AppMetrics.Confirmations, 1, AppMetrics.OutcomeTag, result.Outcome);
         await store.RecordAsync(
             new DestinationConfirmationAttempt(request.Arn, enableUri?.Host, result.Outcome, result.Status, time.GetUtcNow()),
             cancellationToken).ConfigureAwait(false);

@@ -9,7 +9,7 @@ namespace ButtonFunctions.Destinations;
 /// those, so at most one line is written per <see cref="DestinationOptions.ConfirmationWindow"/> and each says how many
 /// were held back. One per process (the confirmer itself is created per request).
 /// </summary>
-public sealed partial class UnlistedDestinationLog : IDisposable
+public sealed partial class UnlistedDestinationLog
 {
     private readonly LogSampler _sampler;
     private readonly ILogger<DestinationConfirmer> _logger;
@@ -29,8 +29,6 @@ public sealed partial class UnlistedDestinationLog : IDisposable
             LogUnlisted(_logger, request.Arn, heldBack, request.ConfirmCommand, request.EnableCommand);
         }
     }
-
-    public void Dispose() => _sampler.Dispose();
 
     [LoggerMessage(EventId = 3103, Level = LogLevel.Warning, Message = "Destination confirmation for {Arn} ignored and not recorded: the ARN is not in Destinations:AllowedArns ({HeldBack} more such requests since the previous line; at most one line per Destinations:ConfirmationWindow). If it is yours, allow-list it, or confirm it: {ConfirmCommand}, then enable it: {EnableCommand}")]
     private static partial void LogUnlisted(ILogger logger, string arn, long heldBack, string confirmCommand, string enableCommand);

@@ -3,6 +3,7 @@ using System.Text.Json;
 using ButtonFunctions.Auth;
 using ButtonFunctions.Clicks;
 using ButtonFunctions.Destinations;
+using ButtonFunctions.Diagnostics;
 using ButtonFunctions.Http;
 using ButtonFunctions.Ingest;
 using Microsoft.AspNetCore.Http;
@@ -21,7 +22,7 @@ namespace ButtonFunctions.Functions;
 /// far below the 16 KiB past which AWS stops retrying: listed ids and errors are capped.
 /// </summary>
 public sealed partial class IngestClicks(
-    ClickIngestion ingestion, DestinationConfirmer confirmer, IOptions<IngestOptions> options, ILogger<IngestClicks> logger)
+    ClickIngestion ingestion, DestinationConfirmer confirmer, IOptions<IngestOptions> options, RequestLogSamplers samplers, ILogger<IngestClicks> logger)
 {
     /// <summary>Byte budgets (as JSON-encoded) for listed ids and errors; the rest of any body is well under 1 KiB.</summary>
     internal const int IdsBudgetBytes = 8_192;
@@ -69,6 +70,7 @@ public sealed partial class IngestClicks(
         var headerArn = request.Headers[DestinationConfirmationRequest.DestinationArnHeader].ToString();
         if (DestinationConfirmationRequest.Parse(body, headerArn, out var error) is not { } confirmation)
         {
+            AppMetrics.Add(AppMetrics.Confirmations, 1, AppMetrics.OutcomeTag, "invalid");
             return Refuse(StatusCodes.Status400BadRequest, ProblemTypes.InvalidDestinationConfirmation, "Invalid destination confirmation", error!);
         }
 
@@ -155,8 +157,14 @@ public sealed partial class IngestClicks(
         }
 
         // The client's fault, not ours: Information, never Warning or Error (a flaky network must not page anyone).
-        LogBodyNotRead(logger, read.Outcome, read.Reason ?? string.Empty);
-        return read.Outcome == BodyReadOutcome.TimedOut
+        var timedOut = read.Outcome == BodyReadOutcome.TimedOut;
+        AppMetrics.Add(AppMetrics.IngestRefused, 1, AppMetrics.ReasonTag, ProblemTypes.NameOf(timedOut ? ProblemTypes.BodyTimeout : ProblemTypes.IncompleteBody));
+        if (samplers.BodyNotRead.ShouldLog(out var heldBack))
+        {
+            LogBodyNotRead(logger, read.Outcome, read.Reason ?? string.Empty, heldBack);
+        }
+
+        return timedOut
             ? Problems.Result(Problems.Create(StatusCodes.Status408RequestTimeout, ProblemTypes.BodyTimeout, "Body timeout",
                 "The request body arrived too slowly; send it again."))
             : Problems.Result(Problems.Create(StatusCodes.Status400BadRequest, ProblemTypes.IncompleteBody, "Incomplete body",
@@ -165,7 +173,16 @@ public sealed partial class IngestClicks(
 
     private IActionResult Refuse(int status, string type, string title, string detail)
     {
-        LogRefused(logger, status, type);
+        if (type != ProblemTypes.InvalidDestinationConfirmation)
+        {
+            AppMetrics.Add(AppMetrics.IngestRefused, 1, AppMetrics.ReasonTag, ProblemTypes.NameOf(type));
+        }
+
+        if (samplers.Refused.ShouldLog(out var heldBack))
+        {
+            LogRefused(logger, status, type, heldBack);
+        }
+
         return Problems.Result(Problems.Create(status, type, title, detail));
     }
 
@@ -188,11 +205,22 @@ public sealed partial class IngestClicks(
         return (taken, false);
     }
 
-    [LoggerMessage(EventId = 3006, Level = LogLevel.Information, Message = "Request body not read ({Outcome}): {Reason}")]
-    private static partial void LogBodyNotRead(ILogger logger, BodyReadOutcome outcome, string reason);
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Information, Message = "Request body not read ({Outcome}): {Reason} ({HeldBack} more since the previous line; at most one a minute)")]
+    private static partial void LogBodyNotRead(ILogger logger, BodyReadOutcome outcome, string reason, long heldBack);
 
-    [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Click request refused with {Status} ({ProblemType})")]
-    private static partial void LogRefused(ILogger logger, int status, string problemType);
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Click request refused with {Status} ({ProblemType}) ({HeldBack} more since the previous line; at most one a minute)")]
+    private static partial void LogRefused(ILogger logger, int status, string problemType, long heldBack);
+}
+
+/// <summary>
+/// The log samplers of <see cref="IngestClicks"/>, one per kind of line: the function is created per invocation, its
+/// samplers must outlive it (one instance per process, from DI).
+/// </summary>
+public sealed class RequestLogSamplers(TimeProvider time)
+{
+    public LogSampler Refused { get; } = new(LogSampler.DefaultInterval, time);
+
+    public LogSampler BodyNotRead { get; } = new(LogSampler.DefaultInterval, time);
 }
 
 /// <summary>Body of 201/200: how many clicks were stored now, how many were already there, and their ids.</summary>

@@ -1,3 +1,6 @@
+using System.Collections.Frozen;
+using System.Reflection;
+
 namespace ButtonFunctions.Http;
 
 /// <summary>
@@ -7,6 +10,15 @@ namespace ButtonFunctions.Http;
 public static class ProblemTypes
 {
     public const string Prefix = "urn:buttonfunctions:problem:";
+
+    private static readonly FrozenDictionary<string, string> Names = typeof(ProblemTypes)
+        .GetFields(BindingFlags.Public | BindingFlags.Static)
+        .Where(f => f.IsLiteral && f.Name != nameof(Prefix))
+        .Select(f => (string)f.GetRawConstantValue()!)
+        .ToFrozenDictionary(t => t, t => t[Prefix.Length..], StringComparer.Ordinal);
+
+    /// <summary>The name part of one of these types (<c>invalid-json</c>), without allocating: a metric tag value.</summary>
+    public static string NameOf(string type) => Names.TryGetValue(type, out var name) ? name : "other";
 
     // POST /api/clicks: the request as a whole.
     public const string UnsupportedMediaType = Prefix + "unsupported-media-type";

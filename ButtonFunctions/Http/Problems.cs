@@ -23,8 +23,11 @@ public static class Problems
         return Results.Problem(problem).ExecuteAsync(http);
     }
 
-    private sealed class ProblemActionResult(ProblemDetails problem) : IActionResult
+    // IStatusCodeActionResult: what the request telemetry reads the answer's status from before the result runs.
+    private sealed class ProblemActionResult(ProblemDetails problem) : IActionResult, Microsoft.AspNetCore.Mvc.Infrastructure.IStatusCodeActionResult
     {
+        public int? StatusCode => problem.Status;
+
         public Task ExecuteResultAsync(ActionContext context) => WriteAsync(context.HttpContext, problem);
     }
 }

@@ -20,7 +20,7 @@ internal enum ClickBatchError
 
 /// <summary>One element of the request: a normalised click, or the reason it was refused.</summary>
 /// <param name="FreshId">The payload carried nothing stable, so its id is new and duplicates cannot be detected.</param>
-internal sealed record ParsedClick(int Index, ClickEvent? Click, string? Error, bool FreshId = false);
+internal sealed record ParsedClick(int Index, ClickEvent? Click, string? Error, bool FreshId = false, ClickProblem Problem = ClickProblem.None);
 
 /// <summary>The request body read as clicks: either a whole-body error or one entry per element.</summary>
 internal sealed record ClickBatch(ClickBatchError Error, string? ErrorDetail, IReadOnlyList<ParsedClick> Items)
@@ -87,14 +87,14 @@ internal sealed class ClickPayloadParser(IOptions<IngestOptions> options)
     {
         if (item.ValueKind != JsonValueKind.Object)
         {
-            return new ParsedClick(index, null, "must be a JSON object, not " + JsonKinds.Describe(item.ValueKind));
+            return new ParsedClick(index, null, "must be a JSON object, not " + JsonKinds.Describe(item.ValueKind), Problem: ClickProblem.NotAnObject);
         }
 
         var fields = new JsonFieldReader(item, receivedAt);
         var shape = PayloadShapes.Detect(fields, out var unrecognised);
         if (shape is null && fields.FirstError is null)
         {
-            fields.Fail(unrecognised!);
+            fields.Fail(ClickProblem.UnrecognisedShape, unrecognised!);
         }
 
         var draft = fields.FirstError is null ? shape?.Read(fields) : null;
@@ -111,7 +111,7 @@ internal sealed class ClickPayloadParser(IOptions<IngestOptions> options)
 
         if (fields.FirstError is not null || draft is null)
         {
-            return new ParsedClick(index, null, fields.FirstError ?? "invalid click");
+            return new ParsedClick(index, null, fields.FirstError ?? "invalid click", Problem: fields.FirstError is null ? ClickProblem.UnrecognisedShape : fields.FirstProblem);
         }
 
         var identity = ClickId.Choose(draft.DeviceId, draft.ClickType, draft.DeviceTime, draft.DeviceTimeWholeSeconds, receivedAtMs, traceId, receivedAt);
@@ -147,7 +147,7 @@ internal sealed class ClickPayloadParser(IOptions<IngestOptions> options)
             {
                 if (!string.Equals(topicDevice, deviceId, StringComparison.Ordinal))
                 {
-                    fields.Fail($"'topic' {topic} belongs to device '{topicDevice}', but the click names device '{deviceId}'");
+                    fields.Fail(ClickProblem.TopicMismatch, $"'topic' {topic} belongs to device '{topicDevice}', but the click names device '{deviceId}'");
                 }
 
                 return;

@@ -1,4 +1,5 @@
 using ButtonFunctions.Clicks;
+using ButtonFunctions.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MongoDB.Bson;
@@ -21,6 +22,13 @@ internal sealed partial class ClickStore : IClickStore
     private readonly TimeProvider _time;
     private readonly ILogger<ClickStore> _logger;
 
+    // Lines a store under pressure would write per request: one of each kind a minute, with the count held back.
+    private readonly LogSampler _retryLog;
+    private readonly LogSampler _gaveUpLog;
+    private readonly LogSampler _connectionLog;
+    private readonly LogSampler _refusedLog;
+    private readonly LogSampler _collisionLog;
+
     public ClickStore(IMongoClient client, IOptions<MongoOptions> options, TimeProvider time, ILogger<ClickStore> logger)
     {
         var settings = options.Value;
@@ -28,6 +36,11 @@ internal sealed partial class ClickStore : IClickStore
         _budget = settings.RetryBudget;
         _time = time;
         _logger = logger;
+        _retryLog = new LogSampler(LogSampler.DefaultInterval, time);
+        _gaveUpLog = new LogSampler(LogSampler.DefaultInterval, time);
+        _connectionLog = new LogSampler(LogSampler.DefaultInterval, time);
+        _refusedLog = new LogSampler(LogSampler.DefaultInterval, time);
+        _collisionLog = new LogSampler(LogSampler.DefaultInterval, time);
     }
 
     /// <summary>The indexes the read side needs (<see cref="ClickIndexes"/>); idempotent.</summary>
@@ -41,8 +54,24 @@ internal sealed partial class ClickStore : IClickStore
             return new ClickStoreResult(ClickStoreOutcome.Stored, statuses);
         }
 
-        var batch = new InsertBatch(clicks);
         var started = _time.GetTimestamp();
+        var result = await InsertWithRetriesAsync(clicks, statuses, started, cancellationToken).ConfigureAwait(false);
+        if (AppMetrics.StoreDuration.Enabled)
+        {
+            AppMetrics.StoreDuration.Record(
+                _time.GetElapsedTime(started).TotalSeconds,
+                new KeyValuePair<string, object?>(AppMetrics.OutcomeTag, OutcomeNames[(int)result.Outcome]));
+        }
+
+        return result;
+    }
+
+    private static readonly string[] OutcomeNames = [.. Enum.GetValues<ClickStoreOutcome>().Select(o => o.ToString().ToLowerInvariant())];
+
+    private async Task<ClickStoreResult> InsertWithRetriesAsync(
+        IReadOnlyList<ClickEvent> clicks, ClickWriteStatus[] statuses, long started, CancellationToken cancellationToken)
+    {
+        var batch = new InsertBatch(clicks);
         for (var attempt = 1; ; attempt++)
         {
             var fault = await TryInsertAsync(batch, statuses, _budget - _time.GetElapsedTime(started), cancellationToken).ConfigureAwait(false);
@@ -62,17 +91,31 @@ internal sealed partial class ClickStore : IClickStore
                 return new ClickStoreResult(ClickStoreOutcome.Failed, statuses) { Ids = batch.Ids };
             }
 
+            if (fault.Outcome == ClickStoreOutcome.Throttled)
+            {
+                AppMetrics.StoreThrottled.Add(1);
+            }
+
             var delay = fault.RetryAfter ?? CosmosRetryPolicy.Backoff(attempt, Random.Shared);
             var elapsed = _time.GetElapsedTime(started);
             if (elapsed + delay >= _budget)
             {
                 // Only throttling carries a hint worth passing on (the wait the store itself would have made).
                 TimeSpan? retryAfter = fault.Outcome == ClickStoreOutcome.Throttled ? RoundUpToSeconds(delay) : null;
-                LogGaveUp(_logger, fault.Outcome, batch.Pending.Count, attempt, elapsed.TotalMilliseconds);
+                if (_gaveUpLog.ShouldLog(out var gaveUpHeldBack))
+                {
+                    LogGaveUp(_logger, fault.Outcome, batch.Pending.Count, attempt, elapsed.TotalMilliseconds, gaveUpHeldBack);
+                }
+
                 return new ClickStoreResult(fault.Outcome, statuses, retryAfter) { Ids = batch.Ids };
             }
 
-            LogRetrying(_logger, fault.Outcome, batch.Pending.Count, attempt, delay.TotalMilliseconds);
+            AppMetrics.Add(AppMetrics.StoreRetries, 1, AppMetrics.CauseTag, OutcomeNames[(int)fault.Outcome]);
+            if (_retryLog.ShouldLog(out var heldBack))
+            {
+                LogRetrying(_logger, fault.Outcome, batch.Pending.Count, attempt, delay.TotalMilliseconds, heldBack);
+            }
+
             await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -125,7 +168,11 @@ internal sealed partial class ClickStore : IClickStore
             or MongoConnectionPoolPausedException or MongoWaitQueueFullException)
         {
             // Which of the pending documents got in is unknown; the retry tells (they come back as duplicates).
-            LogConnectionFault(_logger, ex.GetType().Name, pending.Count);
+            if (_connectionLog.ShouldLog(out var heldBack))
+            {
+                LogConnectionFault(_logger, ex.GetType().Name, pending.Count, heldBack);
+            }
+
             return new Fault(ClickStoreOutcome.Unavailable, null);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -176,7 +223,11 @@ internal sealed partial class ClickStore : IClickStore
             {
                 stillPending.Add(i);
                 failed = true;
-                LogDocumentRefused(_logger, error.Code, error.Category.ToString());
+                if (_refusedLog.ShouldLog(out var heldBack))
+                {
+                    LogDocumentRefused(_logger, error.Code, error.Category.ToString(), heldBack);
+                }
+
             }
         }
 
@@ -221,13 +272,21 @@ internal sealed partial class ClickStore : IClickStore
             {
                 // A different click even under the collision id (which only a foreign writer could have put there), or
                 // a conflicting document that keeps vanishing: no id of its own can be found for this click.
-                LogCollisionUnresolved(_logger, click.Id, click.DeviceId);
+                if (_refusedLog.ShouldLog(out var heldBack))
+                {
+                    LogCollisionUnresolved(_logger, click.Id, click.DeviceId, heldBack);
+                }
+
                 fault = new Fault(ClickStoreOutcome.Failed, null);
             }
             else if (candidates.Count > 0)
             {
                 var newId = ClickId.ForCollision(click);
-                LogCollision(_logger, click.Id, click.DeviceId, click.ClickType, newId);
+                if (_collisionLog.ShouldLog(out var heldBack))
+                {
+                    LogCollision(_logger, click.Id, click.DeviceId, click.ClickType, newId, heldBack);
+                }
+
                 batch.Reassign(i, newId);
             }
 
@@ -276,24 +335,24 @@ internal sealed partial class ClickStore : IClickStore
 
     private sealed record Fault(ClickStoreOutcome Outcome, TimeSpan? RetryAfter);
 
-    [LoggerMessage(EventId = 3200, Level = LogLevel.Information, Message = "Store {Outcome}: retrying {Pending} clicks after attempt {Attempt} in {DelayMs} ms")]
-    private static partial void LogRetrying(ILogger logger, ClickStoreOutcome outcome, int pending, int attempt, double delayMs);
+    [LoggerMessage(EventId = 3200, Level = LogLevel.Information, Message = "Store {Outcome}: retrying {Pending} clicks after attempt {Attempt} in {DelayMs} ms ({HeldBack} more retries since the previous line; at most one a minute)")]
+    private static partial void LogRetrying(ILogger logger, ClickStoreOutcome outcome, int pending, int attempt, double delayMs, long heldBack);
 
-    [LoggerMessage(EventId = 3201, Level = LogLevel.Warning, Message = "Store {Outcome}: gave up on {Pending} clicks after {Attempts} attempts and {ElapsedMs} ms")]
-    private static partial void LogGaveUp(ILogger logger, ClickStoreOutcome outcome, int pending, int attempts, double elapsedMs);
+    [LoggerMessage(EventId = 3201, Level = LogLevel.Warning, Message = "Store {Outcome}: gave up on {Pending} clicks after {Attempts} attempts and {ElapsedMs} ms ({HeldBack} more requests given up since the previous line; at most one a minute)")]
+    private static partial void LogGaveUp(ILogger logger, ClickStoreOutcome outcome, int pending, int attempts, double elapsedMs, long heldBack);
 
-    [LoggerMessage(EventId = 3202, Level = LogLevel.Warning, Message = "Store connection fault ({Fault}) while inserting {Pending} clicks")]
-    private static partial void LogConnectionFault(ILogger logger, string fault, int pending);
+    [LoggerMessage(EventId = 3202, Level = LogLevel.Warning, Message = "Store connection fault ({Fault}) while inserting {Pending} clicks ({HeldBack} more since the previous line; at most one a minute)")]
+    private static partial void LogConnectionFault(ILogger logger, string fault, int pending, long heldBack);
 
-    [LoggerMessage(EventId = 3203, Level = LogLevel.Error, Message = "Store refused a click with code {Code} ({Category})")]
-    private static partial void LogDocumentRefused(ILogger logger, int code, string category);
+    [LoggerMessage(EventId = 3203, Level = LogLevel.Error, Message = "Store refused a click with code {Code} ({Category}) ({HeldBack} more refused clicks since the previous line; at most one a minute)")]
+    private static partial void LogDocumentRefused(ILogger logger, int code, string category, long heldBack);
 
     [LoggerMessage(EventId = 3204, Level = LogLevel.Error, Message = "Store error while inserting {Pending} clicks")]
     private static partial void LogStoreError(ILogger logger, Exception exception, int pending);
 
-    [LoggerMessage(EventId = 3205, Level = LogLevel.Warning, Message = "Click id {ClickId} is taken by a different click; this one (device {DeviceId}, {ClickType}) is stored under {CollisionId}. A device reusing trace ids, or two clicks in one second from a clock without fractions and no rule time, does this")]
-    private static partial void LogCollision(ILogger logger, string clickId, string deviceId, string clickType, string collisionId);
+    [LoggerMessage(EventId = 3205, Level = LogLevel.Warning, Message = "Click id {ClickId} is taken by a different click; this one (device {DeviceId}, {ClickType}) is stored under {CollisionId}. A device reusing trace ids, or two clicks in one second from a clock without fractions and no rule time, does this ({HeldBack} more collisions since the previous line; at most one a minute)")]
+    private static partial void LogCollision(ILogger logger, string clickId, string deviceId, string clickType, string collisionId, long heldBack);
 
-    [LoggerMessage(EventId = 3206, Level = LogLevel.Error, Message = "Click id {ClickId} (device {DeviceId}) not stored: no id of its own could be found (taken by a different click even as a collision id, or by a document that cannot be read back)")]
-    private static partial void LogCollisionUnresolved(ILogger logger, string clickId, string deviceId);
+    [LoggerMessage(EventId = 3206, Level = LogLevel.Error, Message = "Click id {ClickId} (device {DeviceId}) not stored: no id of its own could be found (taken by a different click even as a collision id, or by a document that cannot be read back) ({HeldBack} more refused clicks since the previous line; at most one a minute)")]
+    private static partial void LogCollisionUnresolved(ILogger logger, string clickId, string deviceId, long heldBack);
 }

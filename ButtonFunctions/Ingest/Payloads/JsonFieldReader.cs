@@ -35,10 +35,13 @@ internal sealed partial class JsonFieldReader
     /// <summary>The first problem found in this click (by this reader or any nested one), or null.</summary>
     public string? FirstError => _errors.First;
 
+    /// <summary>What kind of problem <see cref="FirstError"/> is (a metric tag: a fixed set, never the text).</summary>
+    public ClickProblem FirstProblem => _errors.FirstProblem;
+
     public bool Has(string name) => Find(name, out _);
 
     /// <summary>Records a problem that is not about one field (e.g. no shape matched).</summary>
-    public void Fail(string reason) => _errors.Add(reason);
+    public void Fail(ClickProblem problem, string reason) => _errors.Add(problem, reason);
 
     public JsonFieldReader? Object(string name, bool required)
     {
@@ -67,22 +70,22 @@ internal sealed partial class JsonFieldReader
         var text = value.GetString()!;
         if (!allowBlank && string.IsNullOrWhiteSpace(text))
         {
-            return Fail<string>($"'{Path(name)}' is empty");
+            return Fail<string>(ClickProblem.EmptyField, $"'{Path(name)}' is empty");
         }
 
         if (text.Length > maxLength)
         {
-            return Fail<string>(string.Create(CultureInfo.InvariantCulture, $"'{Path(name)}' is longer than {maxLength} characters"));
+            return Fail<string>(ClickProblem.TooLong, string.Create(CultureInfo.InvariantCulture, $"'{Path(name)}' is longer than {maxLength} characters"));
         }
 
-        return HasControlCharacters(text) ? Fail<string>($"'{Path(name)}' contains control characters") : text;
+        return HasControlCharacters(text) ? Fail<string>(ClickProblem.ControlCharacter, $"'{Path(name)}' contains control characters") : text;
     }
 
     public string? DeviceId(string name)
     {
         var id = String(name, required: true, PayloadLimits.MaxDeviceIdLength);
         return id is not null && id.Trim().Length != id.Length
-            ? Fail<string>($"'{Path(name)}' has leading or trailing whitespace")
+            ? Fail<string>(ClickProblem.EmptyField, $"'{Path(name)}' has leading or trailing whitespace")
             : id;
     }
 
@@ -99,7 +102,7 @@ internal sealed partial class JsonFieldReader
             ClickTypes.SingleClick => ClickTypes.SingleClick,
             ClickTypes.DoubleClick => ClickTypes.DoubleClick,
             ClickTypes.LongPress => ClickTypes.LongPress,
-            _ => Fail<string>($"'{Path(name)}' must be SINGLE, DOUBLE or LONG"),
+            _ => Fail<string>(ClickProblem.ClickType, $"'{Path(name)}' must be SINGLE, DOUBLE or LONG"),
         };
     }
 
@@ -115,13 +118,13 @@ internal sealed partial class JsonFieldReader
         var match = MillivoltsPattern().Match(text);
         if (!match.Success)
         {
-            return FailValue<int>($"'{Path(name)}' must look like \"1705mV\"");
+            return FailValue<int>(ClickProblem.Battery, $"'{Path(name)}' must look like \"1705mV\"");
         }
 
         var millivolts = int.Parse(match.Groups[1].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture);
         return millivolts <= PayloadLimits.MaxMillivolts
             ? millivolts
-            : FailValue<int>(string.Create(CultureInfo.InvariantCulture, $"'{Path(name)}' is above {PayloadLimits.MaxMillivolts}mV"));
+            : FailValue<int>(ClickProblem.Battery, string.Create(CultureInfo.InvariantCulture, $"'{Path(name)}' is above {PayloadLimits.MaxMillivolts}mV"));
     }
 
     public double? Number(string name, double min, double max)
@@ -140,7 +143,7 @@ internal sealed partial class JsonFieldReader
         var number = value.GetDouble();
         return number >= min && number <= max
             ? number
-            : FailValue<double>(string.Create(CultureInfo.InvariantCulture, $"'{Path(name)}' must be between {min} and {max}"));
+            : FailValue<double>(ClickProblem.OutOfRange, string.Create(CultureInfo.InvariantCulture, $"'{Path(name)}' must be between {min} and {max}"));
     }
 
     /// <summary>Whole milliseconds since 1970 (what the rule SQL's <c>timestamp()</c> gives), within the plausible range.</summary>
@@ -153,12 +156,12 @@ internal sealed partial class JsonFieldReader
 
         if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out var ms))
         {
-            return FailValue<long>($"'{Path(name)}' must be an integer number of milliseconds since 1970-01-01T00:00:00Z");
+            return FailValue<long>(ClickProblem.TimeFormat, $"'{Path(name)}' must be an integer number of milliseconds since 1970-01-01T00:00:00Z");
         }
 
         return ms >= PayloadLimits.EarliestTime.ToUnixTimeMilliseconds() && ms <= (_receivedAt + PayloadLimits.MaxClockSkew).ToUnixTimeMilliseconds()
             ? ms
-            : FailValue<long>(OutOfRange(name));
+            : FailValue<long>(ClickProblem.OutOfRange, OutOfRange(name));
     }
 
     /// <summary>
@@ -187,13 +190,13 @@ internal sealed partial class JsonFieldReader
         if (!parts.Success
             || !DateTimeOffset.TryParse(canonical, CultureInfo.InvariantCulture, DateTimeStyles.None, out var time))
         {
-            return FailValue<DateTimeOffset>($"'{Path(name)}' must be an ISO-8601 date-time with a zone, like 2018-05-04T23:26:33.747Z");
+            return FailValue<DateTimeOffset>(ClickProblem.TimeFormat, $"'{Path(name)}' must be an ISO-8601 date-time with a zone, like 2018-05-04T23:26:33.747Z");
         }
 
         wholeSeconds = fraction.Length == 0;
         return time >= PayloadLimits.EarliestTime && time <= _receivedAt + PayloadLimits.MaxClockSkew
             ? time.ToUniversalTime()
-            : FailValue<DateTimeOffset>(OutOfRange(name));
+            : FailValue<DateTimeOffset>(ClickProblem.OutOfRange, OutOfRange(name));
     }
 
     /// <summary>A flat object of string values (1-Click placement attributes and devices); its keys become BSON field names.</summary>
@@ -210,7 +213,7 @@ internal sealed partial class JsonFieldReader
         {
             if (result.Count == PayloadLimits.MaxMapEntries)
             {
-                return Fail<IReadOnlyDictionary<string, string>>(string.Create(CultureInfo.InvariantCulture, $"'{Path(name)}' has more than {PayloadLimits.MaxMapEntries} entries"));
+                return Fail<IReadOnlyDictionary<string, string>>(ClickProblem.Map, string.Create(CultureInfo.InvariantCulture, $"'{Path(name)}' has more than {PayloadLimits.MaxMapEntries} entries"));
             }
 
             // Keys become BSON field names: no '$' prefix, no '.', nothing invisible.
@@ -218,7 +221,7 @@ internal sealed partial class JsonFieldReader
             if (key.Length is 0 or > PayloadLimits.MaxNameLength || key.StartsWith('$') || key.Contains('.', StringComparison.Ordinal)
                 || HasControlCharacters(key))
             {
-                return Fail<IReadOnlyDictionary<string, string>>($"'{Path(name)}' has an empty, overlong or unusable key (keys may not start with '$' or contain '.')");
+                return Fail<IReadOnlyDictionary<string, string>>(ClickProblem.Map, $"'{Path(name)}' has an empty, overlong or unusable key (keys may not start with '$' or contain '.')");
             }
 
             if (map.String(property.Name, required: true, PayloadLimits.MaxMapValueLength, allowBlank: true) is not { } value)
@@ -254,7 +257,7 @@ internal sealed partial class JsonFieldReader
 
             if (found)
             {
-                Fail<string>($"'{Path(name)}' appears more than once");
+                Fail<string>(ClickProblem.DuplicateField, $"'{Path(name)}' appears more than once");
                 return false;
             }
 
@@ -271,20 +274,20 @@ internal sealed partial class JsonFieldReader
     private string OutOfRange(string name) =>
         $"'{Path(name)}' is out of range (from 2000-01-01 to one day after arrival)";
 
-    private T? Missing<T>(string name) where T : class => Fail<T>($"'{Path(name)}' is required");
+    private T? Missing<T>(string name) where T : class => Fail<T>(ClickProblem.MissingField, $"'{Path(name)}' is required");
 
     private T? WrongType<T>(string name, string expected, JsonElement actual) where T : class =>
-        Fail<T>($"'{Path(name)}' must be {expected}, not {JsonKinds.Describe(actual.ValueKind)}");
+        Fail<T>(ClickProblem.WrongType, $"'{Path(name)}' must be {expected}, not {JsonKinds.Describe(actual.ValueKind)}");
 
-    private T? Fail<T>(string reason) where T : class
+    private T? Fail<T>(ClickProblem problem, string reason) where T : class
     {
-        _errors.Add(reason);
+        _errors.Add(problem, reason);
         return null;
     }
 
-    private T? FailValue<T>(string reason) where T : struct
+    private T? FailValue<T>(ClickProblem problem, string reason) where T : struct
     {
-        _errors.Add(reason);
+        _errors.Add(problem, reason);
         return null;
     }
 
@@ -299,7 +302,16 @@ internal sealed partial class JsonFieldReader
     {
         public string? First { get; private set; }
 
-        public void Add(string reason) => First ??= reason;
+        public ClickProblem FirstProblem { get; private set; }
+
+        public void Add(ClickProblem problem, string reason)
+        {
+            if (First is null)
+            {
+                First = reason;
+                FirstProblem = problem;
+            }
+        }
     }
 }
 
