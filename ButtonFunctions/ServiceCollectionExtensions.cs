@@ -19,6 +19,8 @@ public static class ButtonFunctionsApplicationBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
 
+        LoggingDefaults.AddTo(builder.Configuration);
+
         // First: its middleware must wrap the auth middleware, so refusals are counted and traced too.
         builder.AddButtonFunctionsTelemetry();
         builder.Services.AddProblemDetails();
