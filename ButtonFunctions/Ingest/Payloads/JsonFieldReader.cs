@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using ButtonFunctions.Clicks;
@@ -17,6 +18,7 @@ internal sealed partial class JsonFieldReader
     private readonly string _path;
     private readonly Errors _errors;
     private readonly DateTimeOffset _receivedAt;
+    private Dictionary<string, (JsonElement Value, bool Repeated)>? _properties;
 
     /// <summary>A reader for a click object that arrived at <paramref name="receivedAt"/> (the bound for times).</summary>
     public JsonFieldReader(JsonElement clickObject, DateTimeOffset receivedAt)
@@ -247,26 +249,43 @@ internal sealed partial class JsonFieldReader
     private bool Find(string name, out JsonElement value)
     {
         value = default;
-        var found = false;
-        foreach (var property in _object.EnumerateObject())
+        if (!Properties.TryGetValue(name, out var property))
         {
-            if (!string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase))
-            {
-                continue;
-            }
+            return false;
+        }
 
-            if (found)
-            {
-                Fail<string>(ClickProblem.DuplicateField, $"'{Path(name)}' appears more than once");
-                return false;
-            }
-
-            value = property.Value;
-            found = true;
+        if (property.Repeated)
+        {
+            Fail<string>(ClickProblem.DuplicateField, $"'{Path(name)}' appears more than once");
+            return false;
         }
 
         // An explicit null is treated as absent: the rules engine and devices use it for "no value".
-        return found && value.ValueKind != JsonValueKind.Null;
+        value = property.Value;
+        return value.ValueKind != JsonValueKind.Null;
+    }
+
+    /// <summary>
+    /// The object's properties by case-insensitive name, read once on the first lookup: a click is asked for about ten
+    /// fields, and a scan per lookup would materialise every property name each time (bench/run.sh, README
+    /// "Performance and reliability"). A name present more than once, in any casing, is marked repeated.
+    /// </summary>
+    private Dictionary<string, (JsonElement Value, bool Repeated)> Properties
+    {
+        get
+        {
+            if (_properties is null)
+            {
+                _properties = new Dictionary<string, (JsonElement, bool)>(StringComparer.OrdinalIgnoreCase);
+                foreach (var property in _object.EnumerateObject())
+                {
+                    ref var entry = ref CollectionsMarshal.GetValueRefOrAddDefault(_properties, property.Name, out var exists);
+                    entry = exists ? (entry.Value, true) : (property.Value, false);
+                }
+            }
+
+            return _properties;
+        }
     }
 
     private string Path(string name) => _path + name;

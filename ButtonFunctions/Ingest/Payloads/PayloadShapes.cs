@@ -15,13 +15,27 @@ internal static class PayloadShapes
     /// <summary>The one shape whose marker the click has; otherwise null and a reason (none or several match).</summary>
     public static IClickPayloadShape? Detect(JsonFieldReader fields, out string? reason)
     {
-        var matches = All.Where(s => fields.Has(s.Marker)).Take(2).ToList();
-        reason = matches.Count switch
+        // A loop, not a LINQ query: this runs for every click (README "Performance and reliability").
+        IClickPayloadShape? match = null;
+        var matches = 0;
+        foreach (var shape in All)
+        {
+            if (fields.Has(shape.Marker))
+            {
+                match = shape;
+                if (++matches == 2)
+                {
+                    break;
+                }
+            }
+        }
+
+        reason = matches switch
         {
             1 => null,
             0 => "unrecognised payload: expected " + string.Join(" or ", All.Select(s => $"'{s.Marker}' ({s.Name})")),
             _ => "ambiguous payload: more than one of " + string.Join(", ", All.Select(s => $"'{s.Marker}'")) + " is present",
         };
-        return matches.Count == 1 ? matches[0] : null;
+        return matches == 1 ? match : null;
     }
 }
