@@ -56,7 +56,7 @@ internal static class JsonBody
             return Fail(JsonBodyError.Invalid, "The body is not valid JSON: " + Truncate(ex.Message, 200), out error, out detail);
         }
 
-        if (HasLoneSurrogateEscape(body.Span, maxDepth))
+        if (MayEscapeUtf16(body.Span) && HasLoneSurrogateEscape(body.Span, maxDepth))
         {
             document.Dispose();
             return Fail(JsonBodyError.Invalid, "The body holds a \\u escape that is a lone UTF-16 surrogate, which is not text.", out error, out detail);
@@ -66,6 +66,13 @@ internal static class JsonBody
         detail = null;
         return document;
     }
+
+    /// <summary>
+    /// Whether the body holds the two bytes of a <c>\u</c> escape anywhere. Without them no string can escape a
+    /// surrogate, and the second full read of the body (<see cref="HasLoneSurrogateEscape"/>) is skipped: a vectorised
+    /// search instead of a tokenisation, on the body of every request (README "Performance and reliability").
+    /// </summary>
+    private static bool MayEscapeUtf16(ReadOnlySpan<byte> json) => json.IndexOf("\\u"u8) >= 0;
 
     /// <summary>
     /// Whether a string or property name escapes a lone surrogate (<c>"\ud800"</c>). Such JSON is well-formed, so the
