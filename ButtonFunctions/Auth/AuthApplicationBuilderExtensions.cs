@@ -22,6 +22,7 @@ public static class AuthApplicationBuilderExtensions
         builder.Services.AddSingleton<AccessTokenValidator>();
         builder.Services.AddSingleton<AccessGate>();
         builder.Services.AddSingleton<TokenValidationMiddleware>();
+        builder.Services.AddHostedService<IssuerMetadataWarmUp>();
 
         builder.UseWhen<TokenValidationMiddleware>(static context =>
             context.FunctionDefinition.InputBindings.Values.Any(static binding =>
