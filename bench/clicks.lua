@@ -1,7 +1,9 @@
--- wrk load script for POST /api/clicks: every request carries new clicks (unique traceIds), so each one
--- is a real insert rather than a duplicate. Driven by bench/ingest.sh; environment:
---   TOKEN  bearer token (from LocalIssuer)    BATCH  clicks per request (1 = one object, 10 = an AWS batch)
+-- wrk load script for bench/run.py. Every POST /api/clicks carries new clicks (unique traceIds), so each one is
+-- a real insert rather than a duplicate. Environment:
+--   TOKEN  bearer token (from LocalIssuer)
+--   BATCH  clicks per request: 1 = one object, 10 = an AWS batch; 0 = the no-op baseline, GET /api/health
 --   RUN    run id, part of every traceId so runs never collide
+-- At the end it prints one line "wrk-json {...}" with the counts and the latency percentiles (microseconds).
 local token = os.getenv("TOKEN") or ""
 local batch = tonumber(os.getenv("BATCH") or "1")
 local run = os.getenv("RUN") or tostring(os.time())
@@ -12,10 +14,17 @@ function setup(thread)
   threads = threads + 1
   thread:set("tid", threads)
 end
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer " .. token
+
+if batch > 0 then
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = "application/json"
+  wrk.headers["Authorization"] = "Bearer " .. token
+end
+
 function request()
+  if batch == 0 then
+    return wrk.format("GET", "/api/health")
+  end
   local items = {}
   for i = 1, batch do
     counter = counter + 1
@@ -26,9 +35,11 @@ function request()
   local body = batch == 1 and items[1] or ("[" .. table.concat(items, ",") .. "]")
   return wrk.format(nil, "/api/clicks", nil, body)
 end
+
 done = function(summary, latency, requests)
-  io.write(string.format("requests/s %.0f  clicks/s %.0f  p50 %.1f ms  p99 %.1f ms  non-2xx %d  socket errors %d\n",
-    summary.requests / (summary.duration / 1e6), batch * summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.errors.status,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+  local e = summary.errors
+  io.write(string.format(
+    'wrk-json {"requests":%d,"duration_us":%d,"non_2xx_3xx":%d,"socket_errors":%d,"timeouts":%d,"p50_us":%d,"p95_us":%d,"p99_us":%d,"max_us":%d,"batch":%d}\n',
+    summary.requests, summary.duration, e.status, e.connect + e.read + e.write, e.timeout,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max, batch))
 end

@@ -70,8 +70,16 @@ param cosmosThroughputMode string = 'serverless'
 @minValue(1000)
 param cosmosAutoscaleMaxThroughput int = 1000
 
-@description('Only ARM may change Cosmos DB databases, collections and indexes. Leave off while the app creates its own indexes at start-up.')
+@description('Only ARM may change Cosmos DB databases, collections and indexes; the app then does not create indexes (Mongo__CreateIndexes=false), this template declares them.')
 param cosmosDisableKeyBasedMetadataWriteAccess bool = false
+
+@description('Cosmos DB periodic backup storage: `Local` (every region), `Zone` (regions with availability zones) or `Geo` (paired regions only).')
+@allowed([
+  'Geo'
+  'Local'
+  'Zone'
+])
+param cosmosBackupStorageRedundancy string = 'Local'
 
 @description('Days click events are kept (TTL index on `_ts`); 0 keeps them forever.')
 @minValue(0)
@@ -227,6 +235,7 @@ module cosmos 'app/cosmos.bicep' = {
     throughputMode: cosmosThroughputMode
     autoscaleMaxThroughput: cosmosAutoscaleMaxThroughput
     disableKeyBasedMetadataWriteAccess: cosmosDisableKeyBasedMetadataWriteAccess
+    backupStorageRedundancy: cosmosBackupStorageRedundancy
     databaseName: mongoDatabaseName
     clicksCollectionName: mongoClicksCollectionName
     destinationsCollectionName: mongoDestinationsCollectionName
@@ -287,6 +296,8 @@ module api 'app/api.bicep' = {
       Mongo__Database: mongoDatabaseName
       Mongo__Collection: mongoClicksCollectionName
       Mongo__DestinationsCollection: mongoDestinationsCollectionName
+      // Key holders may not create indexes when metadata writes are ARM-only; the template declares them.
+      Mongo__CreateIndexes: cosmosDisableKeyBasedMetadataWriteAccess ? 'false' : 'true'
     }
   }
   // The app starts as soon as it exists: its identity should already hold its roles so the first

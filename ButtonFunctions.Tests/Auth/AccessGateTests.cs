@@ -65,6 +65,23 @@ public sealed class AccessGateTests(TestIssuer issuer, ITestOutputHelper output)
         Assert.True(decision.Allowed, decision.Detail);
     }
 
+    [Theory]
+    [InlineData("\u0085", "")] // NEL after the token: .NET's Trim() would strip it
+    [InlineData("\u00a0", "")] // no-break space after the token
+    [InlineData("", "\t")] // HTAB inside (HTTP whitespace, but not token syntax)
+    [InlineData("", "\u2028")] // line separator inside
+    public async Task A_valid_token_with_any_character_outside_the_b64token_syntax_is_invalid(string after, string inside)
+    {
+        // Only reachable in-process or over raw bytes (HttpClient refuses non-ASCII headers; the bad-request corpus
+        // sends them through LocalHost): Kestrel passes such header values on as UTF-8.
+        var token = issuer.WriterToken[..10] + inside + issuer.WriterToken[10..] + after;
+
+        var decision = await _pipeline.Gate.DecideAsync("IngestClicks", Post(AuthShape.Header("Bearer " + token)), default);
+
+        Assert.Equal(401, decision.StatusCode);
+        Assert.Contains("error=\"invalid_token\"", decision.Challenge, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Auth0_rbac_shaped_token_is_accepted()
     {

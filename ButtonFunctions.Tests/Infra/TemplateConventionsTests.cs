@@ -7,26 +7,32 @@ namespace ButtonFunctions.Tests.Infra;
 public sealed partial class TemplateConventionsTests(BicepTemplateFixture template)
 {
     [Fact]
-    public void Template_builds_and_lints_without_a_single_diagnostic()
+    public void Template_builds_and_lints_with_at_most_date_dependent_api_version_warnings()
     {
-        Assert.True(template.Build.IsClean, $"bicep build: {template.Build}");
-        Assert.True(template.Lint.IsClean, $"bicep lint: {template.Lint}");
+        Assert.True(template.Build.ExitCode == 0, $"bicep build: {template.Build}");
+        Assert.True(template.Lint.ExitCode == 0, $"bicep lint: {template.Lint}");
+        var ci = BicepDiagnostics.Judge(template.RepositoryRoot, string.Join('\n',
+            template.Build.StandardOutput, template.Build.StandardError, template.Lint.StandardOutput, template.Lint.StandardError));
+        Assert.True(ci.Passed, $"CI would fail on: {ci.Refused}");
     }
 
     [Fact]
-    public void Linter_rules_that_guard_secrets_and_hygiene_are_errors()
+    public void Every_linter_rule_is_an_error_except_the_date_dependent_api_version_rule()
     {
         using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(template.InfraDirectory, "bicepconfig.json")));
-        var rules = config.RootElement.At("analyzers", "core", "rules");
+        var rules = config.RootElement.At("analyzers", "core", "rules").EnumerateObject().ToDictionary(r => r.Name, r => r.Value.Str("level"));
 
+        // use-recent-api-versions compares API versions with today's date: it may warn without a code change.
+        Assert.Equal("warning", rules["use-recent-api-versions"]);
+        Assert.All(rules.Where(r => r.Key != "use-recent-api-versions"), r => Assert.True(r.Value == "error", $"{r.Key} is {r.Value}"));
         foreach (var rule in new[]
                  {
                      "outputs-should-not-contain-secrets", "secure-parameter-default", "use-secure-value-for-secure-inputs",
                      "no-hardcoded-env-urls", "no-hardcoded-location", "no-unused-params", "no-unused-vars",
-                     "use-recent-api-versions", "use-resource-symbol-reference", "what-if-short-circuiting",
+                     "use-resource-symbol-reference", "what-if-short-circuiting",
                  })
         {
-            Assert.Equal("error", rules.Str(rule, "level"));
+            Assert.Equal("error", rules[rule]);
         }
     }
 

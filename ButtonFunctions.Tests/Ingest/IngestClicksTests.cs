@@ -98,6 +98,10 @@ public sealed class IngestClicksTests
     [InlineData("application/octet-stream")]
     [InlineData("application/x-www-form-urlencoded")]
     [InlineData("application/json; charset=utf-16")]
+    [InlineData("application/ json")]
+    [InlineData("application /json")]
+    [InlineData("application/json/x")]
+    [InlineData("/json")]
     [InlineData("not a media type")]
     public async Task Bodies_declared_as_something_other_than_json_are_answered_415(string contentType)
     {

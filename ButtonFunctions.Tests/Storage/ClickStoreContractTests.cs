@@ -15,10 +15,19 @@ namespace ButtonFunctions.Tests.Storage;
 /// <summary>
 /// What <see cref="ClickStore"/> promises, checked against a MongoDB wire-protocol server: LocalMongo by
 /// default, a real MongoDB / Cosmos DB when BUTTONS_TEST_MONGODB_URI is set. Each test uses its own
-/// database and client application name, so fail points never touch other tests' traffic.
+/// database and client application name, so fail points never touch other tests' traffic. The fault tests
+/// need MongoDB's failCommand fail point and report themselves skipped where the server has none.
 /// </summary>
 [Trait("Category", "Unit")]
-public sealed class ClickStoreContractTests(StoreServerFixture server) : IClassFixture<StoreServerFixture>, IAsyncLifetime
+public sealed class ClickStoreContractTests(StoreServerFixture server) : ClickStoreContract(server), IClassFixture<StoreServerFixture>;
+
+/// <summary>The same contract against a server without fail points: every test passes except the fault tests, which skip.</summary>
+[Trait("Category", "Unit")]
+public sealed class ClickStoreContractWithoutFailPointsTests(StoreServerWithoutFailPointsFixture server)
+    : ClickStoreContract(server), IClassFixture<StoreServerWithoutFailPointsFixture>;
+
+/// <summary>The store contract tests, run by the classes above against one server each.</summary>
+public abstract class ClickStoreContract(StoreServerFixture server) : IAsyncLifetime
 {
     private static readonly DateTimeOffset At = new(2026, 11, 25, 18, 0, 0, TimeSpan.Zero);
 
@@ -35,7 +44,11 @@ public sealed class ClickStoreContractTests(StoreServerFixture server) : IClassF
 
     public async Task DisposeAsync()
     {
-        await FailPoints.OffAsync(Admin);
+        if (server.HasFailPoints)
+        {
+            await FailPoints.OffAsync(Admin);
+        }
+
         await Admin.DropDatabaseAsync(_database);
         foreach (var client in _clients)
         {
@@ -153,9 +166,10 @@ public sealed class ClickStoreContractTests(StoreServerFixture server) : IClassF
         Assert.Equal(5, await CountAsync(clicks));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Rate_limiting_is_waited_out_as_the_retry_after_hint_says_and_then_everything_is_stored()
     {
+        server.RequireFailPoints();
         var (store, _, clicks) = CreateStore();
         await FailPoints.FailNextAsync(Admin, "insert", times: 2, appName: _appName, data: new BsonDocument
         {
@@ -175,9 +189,10 @@ public sealed class ClickStoreContractTests(StoreServerFixture server) : IClassF
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Rate_limiting_that_hits_only_part_of_a_batch_retries_just_the_rest()
     {
+        server.RequireFailPoints();
         var (store, _, clicks) = CreateStore();
 
         // Cosmos DB can throttle some documents of an unordered insert (writeErrors 16500); LocalMongo
@@ -201,9 +216,10 @@ public sealed class ClickStoreContractTests(StoreServerFixture server) : IClassF
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Rate_limiting_without_a_hint_backs_off_exponentially()
     {
+        server.RequireFailPoints();
         var (store, _, _) = CreateStore();
         await FailPoints.FailNextAsync(Admin, "insert", times: 3, appName: _appName, data: new BsonDocument { { "errorCode", 16500 }, { "errmsg", "Request rate is large" } });
 
@@ -217,9 +233,10 @@ public sealed class ClickStoreContractTests(StoreServerFixture server) : IClassF
         Assert.InRange(waits[2].TotalMilliseconds, 200, 400);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Rate_limiting_past_the_retry_budget_ends_throttled_with_a_retry_after()
     {
+        server.RequireFailPoints();
         var (store, _, clicks) = CreateStore(retryBudget: TimeSpan.FromMilliseconds(2_500));
         await FailPoints.FailNextAsync(Admin, "insert", times: 1_000, appName: _appName, data: new BsonDocument
         {
@@ -237,9 +254,10 @@ public sealed class ClickStoreContractTests(StoreServerFixture server) : IClassF
         Assert.Equal(0, await CountAsync(clicks));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_connection_dropped_mid_batch_is_retried_and_nothing_is_stored_twice()
     {
+        server.RequireFailPoints();
         var (store, _, clicks) = CreateStore();
         await store.InsertAsync([Click("click-0"), Click("click-1")], default);
         await FailPoints.FailNextAsync(Admin, "insert", times: 1, appName: _appName, data: new BsonDocument("closeConnection", true));
@@ -259,9 +277,10 @@ public sealed class ClickStoreContractTests(StoreServerFixture server) : IClassF
         Assert.Equal(Enumerable.Range(0, 5).Select(i => $"click-{i}"), ids);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_store_that_hangs_is_reported_unavailable_when_the_budget_runs_out()
     {
+        server.RequireFailPoints();
         var (store, _, _) = CreateStore(retryBudget: TimeSpan.FromMilliseconds(400));
         await FailPoints.FailNextAsync(Admin, "insert", times: 1, appName: _appName, data: new BsonDocument { { "blockConnection", true }, { "blockTimeMS", 5_000 } });
 

@@ -36,4 +36,24 @@ public static class FailPoints
     }
 
     public static Task<BsonDocument> OffAsync(IMongoClient client) => ConfigureAsync(client, "off");
+
+    /// <summary>
+    /// Whether the server has the failCommand fail point, found by turning it off (harmless where it exists). A mongod
+    /// without <c>enableTestCommands</c> answers <c>no such command: 'configureFailPoint'</c> (59, CommandNotFound);
+    /// Cosmos DB and managed services refuse it in their own ways: any command error means "no fail points".
+    /// Returns null when they exist, else the reason to show for the tests that need them.
+    /// </summary>
+    public static async Task<string?> MissingReasonAsync(IMongoClient client)
+    {
+        try
+        {
+            await OffAsync(client);
+            return null;
+        }
+        catch (MongoCommandException ex)
+        {
+            return $"the server has no failCommand fail point: configureFailPoint was answered {ex.CodeName} ({ex.Code}) " +
+                "(a real mongod needs --setParameter enableTestCommands=1; Cosmos DB has none)";
+        }
+    }
 }

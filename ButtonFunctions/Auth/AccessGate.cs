@@ -1,3 +1,4 @@
+using System.Buffers;
 using ButtonFunctions.Destinations;
 using ButtonFunctions.Diagnostics;
 using ButtonFunctions.Http;
@@ -15,6 +16,13 @@ internal sealed partial class AccessGate(
     AccessTokenValidator validator, IOptions<Auth0Options> options, ConfirmationRateLimiter confirmations, ILogger<AccessGate> logger)
 {
     private const string BearerPrefix = "Bearer ";
+
+    /// <summary>RFC 9110 §5.6.3 OWS: the only whitespace HTTP allows around a header's parts.</summary>
+    private static readonly char[] Whitespace = [' ', '\t'];
+
+    /// <summary>RFC 6750 §2.1 b64token: ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/", then optional "=" padding.</summary>
+    private static readonly SearchValues<char> B64TokenCharacters =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/");
 
     private readonly Auth0Options _options = options.Value;
     private readonly LogSampler _noPolicyLog = new(LogSampler.DefaultInterval);
@@ -69,7 +77,7 @@ internal sealed partial class AccessGate(
             return AccessDecision.InvalidRequest("More than one credential in the Authorization header (repeated headers arrive joined by commas)");
         }
 
-        if (value.AsSpan().Trim().Equals(BearerPrefix.AsSpan().Trim(), StringComparison.OrdinalIgnoreCase))
+        if (value.AsSpan().Trim(Whitespace).Equals(BearerPrefix.AsSpan().Trim(Whitespace), StringComparison.OrdinalIgnoreCase))
         {
             // "Bearer" alone (HTTP strips the trailing space of "Bearer "): a bearer attempt with an empty token.
             return AccessDecision.InvalidToken("The token is empty", "empty");
@@ -81,8 +89,10 @@ internal sealed partial class AccessGate(
             return AccessDecision.MissingToken("Only Bearer tokens are accepted in the Authorization header.", "other-scheme");
         }
 
-        var token = value.AsSpan(BearerPrefix.Length).Trim();
-        if (token.IsEmpty || token.ContainsAny(' ', '\t'))
+        // Only HTTP's own whitespace (SP, HTAB) around the token; the token itself must be RFC 6750's b64token.
+        // .NET's Trim() would also strip Unicode spaces such as NEL (U+0085), letting a mangled header through.
+        var token = value.AsSpan(BearerPrefix.Length).Trim(Whitespace);
+        if (token.IsEmpty || token.TrimEnd('=').ContainsAnyExcept(B64TokenCharacters))
         {
             return AccessDecision.InvalidToken("The token is malformed", "malformed");
         }
@@ -124,8 +134,9 @@ internal sealed partial class AccessGate(
             return false;
         }
 
-        foreach (var part in value.Split(',', StringSplitOptions.TrimEntries))
+        foreach (var untrimmed in value.Split(','))
         {
+            var part = untrimmed.Trim(Whitespace);
             if (part.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase) || part.Equals(BearerPrefix.Trim(), StringComparison.OrdinalIgnoreCase))
             {
                 return true;

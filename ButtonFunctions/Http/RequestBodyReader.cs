@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
 
@@ -112,11 +113,26 @@ internal static class JsonContentType
     /// application/json and any application/*+json, in UTF-8. A request without Content-Type is read as
     /// JSON too: AWS always sends one, and the body is still parsed strictly, so nothing non-JSON gets in.
     /// </summary>
+    /// <summary>RFC 9110 §5.6.2 tchar, plus the one "/" between type and subtype.</summary>
+    private static readonly SearchValues<char> TokenCharactersAndSlash =
+        SearchValues.Create("!#$%&'*+-.^_`|~ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/");
+
     public static bool IsAcceptable(string? contentType)
     {
         if (string.IsNullOrWhiteSpace(contentType))
         {
             return true;
+        }
+
+        // RFC 9110 §8.3.1: media-type = type "/" subtype, tokens with nothing between them; the header parser
+        // below is lenient there (it reads "application/ json" as application/json), so check the grammar first.
+        var semicolon = contentType.IndexOf(';', StringComparison.Ordinal);
+        var essence = (semicolon < 0 ? contentType : contentType[..semicolon]).Trim(' ', '\t');
+        var slash = essence.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0 || slash == essence.Length - 1 || essence.AsSpan().ContainsAnyExcept(TokenCharactersAndSlash)
+            || essence.AsSpan(slash + 1).Contains('/'))
+        {
+            return false;
         }
 
         if (!MediaTypeHeaderValue.TryParse(contentType, out var mediaType))

@@ -12,6 +12,7 @@ public static class ReadinessServiceCollectionExtensions
     {
         services.AddHealthChecks()
             .AddCheck<StoreReadinessCheck>("store", tags: [ReadyTag], timeout: TimeSpan.FromSeconds(3))
+            .AddCheck<StoreSetupReadinessCheck>("storeSetup", tags: [ReadyTag], timeout: TimeSpan.FromSeconds(3))
             .AddCheck<IssuerReadinessCheck>("issuer", tags: [ReadyTag], timeout: TimeSpan.FromSeconds(3));
         return services;
     }

@@ -18,6 +18,10 @@ internal sealed class StoreReadinessCheck(IMongoClient client, IOptions<MongoOpt
             await client.GetDatabase(options.Value.Database).RunCommandAsync(Ping, cancellationToken: cancellationToken).ConfigureAwait(false);
             return HealthCheckResult.Healthy("The click store answers.");
         }
+        catch (MongoIncompatibleDriverException ex)
+        {
+            return HealthCheckResult.Unhealthy("The click store's server is older than MongoDB 4.4 (wire version 9), the oldest MongoDB.Driver 3.x supports.", ex);
+        }
         catch (Exception ex) when (ex is MongoException or TimeoutException)
         {
             // The description is shown to anonymous callers: name the kind of failure, never the server's text.

@@ -27,6 +27,12 @@ public sealed class MongoOptions
 
     /// <summary>Total time one request may spend storing, retries included, before it answers 429/503.</summary>
     public TimeSpan RetryBudget { get; set; } = TimeSpan.FromMilliseconds(2_500);
+
+    /// <summary>
+    /// Whether the app creates the click indexes at start-up. Off where the deployment declares them (the Bicep does)
+    /// and key holders may not change metadata (Cosmos DB's disableKeyBasedMetadataWriteAccess refuses createIndexes).
+    /// </summary>
+    public bool CreateIndexes { get; set; } = true;
 }
 
 /// <summary>Start-up validation of <see cref="MongoOptions"/>; every message names the configuration key.</summary>

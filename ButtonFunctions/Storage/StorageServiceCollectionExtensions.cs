@@ -12,7 +12,8 @@ public static class StorageServiceCollectionExtensions
 {
     /// <summary>
     /// <see cref="MongoOptions"/> (validated at start-up), one singleton <see cref="IMongoClient"/>,
-    /// <see cref="IClickStore"/>, <see cref="IClickReader"/>, <see cref="IDestinationStore"/>, and the background index initializer.
+    /// <see cref="IClickStore"/>, <see cref="IClickReader"/>, <see cref="IDestinationStore"/>, and the background start-up
+    /// work (server check, index creation) whose state <see cref="ClickStoreSetup"/> holds for readiness.
     /// </summary>
     public static IServiceCollection AddClickStorage(this IServiceCollection services)
     {
@@ -24,6 +25,7 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<IClickStore>(sp => sp.GetRequiredService<ClickStore>());
         services.TryAddSingleton<IClickReader, ClickReader>();
         services.TryAddSingleton<IDestinationStore, DestinationStore>();
+        services.TryAddSingleton<ClickStoreSetup>();
         services.AddHostedService<ClickStoreInitializer>();
         return services;
     }

@@ -1,5 +1,5 @@
 // Azure Cosmos DB for MongoDB (RU): account, database, the `clicks` collection (sharded on deviceId)
-// and the `destinations` collection. The connection string is written straight into Key Vault with
+// and the `destinations` collection (sharded on arn). The connection string is written straight into Key Vault with
 // listConnectionStrings(): it is never a parameter, a variable of another module, or an output.
 
 @description('Name of the Cosmos DB account (3-44 lower-case letters, digits and hyphens).')
@@ -37,8 +37,16 @@ param destinationsCollectionName string
 @minValue(0)
 param clickRetentionDays int
 
-@description('Refuse database/collection/index changes from key holders (ARM only). Turn on only if the app does not create indexes at start-up.')
+@description('Refuse database/collection/index changes from key holders (ARM only). When on, the app is told not to create indexes (Mongo__CreateIndexes=false): this template declares them.')
 param disableKeyBasedMetadataWriteAccess bool
+
+@description('Where periodic backups are kept: `Local` (locally redundant, every region), `Zone` (zone-redundant, regions with availability zones) or `Geo` (copied to the paired region; regions without a pair cannot use it).')
+@allowed([
+  'Geo'
+  'Local'
+  'Zone'
+])
+param backupStorageRedundancy string
 
 @description('Name of the existing Key Vault that receives the connection string.')
 param keyVaultName string
@@ -96,8 +104,8 @@ resource account 'Microsoft.DocumentDB/databaseAccounts@2026-03-15' = {
     // The key lives only in Key Vault.
     disableLocalAuth: false
     // When on, databases, collections, indexes and throughput can only change through ARM (this
-    // template), not through the connection string. Off by default because the click store may
-    // create its indexes at start-up (createIndexes), which this setting would refuse.
+    // template), not through the connection string; createIndexes from the app would be refused
+    // (Unauthorized), so main.bicep then sets Mongo__CreateIndexes=false.
     disableKeyBasedMetadataWriteAccess: disableKeyBasedMetadataWriteAccess
     // Flex Consumption without a virtual network connects from shared outbound addresses, so the
     // account keeps its public endpoint (TLS 1.2+, key required). Private endpoints need a VNet.
@@ -110,7 +118,7 @@ resource account 'Microsoft.DocumentDB/databaseAccounts@2026-03-15' = {
       periodicModeProperties: {
         backupIntervalInMinutes: 240
         backupRetentionIntervalInHours: 8
-        backupStorageRedundancy: 'Geo'
+        backupStorageRedundancy: backupStorageRedundancy
       }
     }
   }
@@ -137,11 +145,18 @@ resource account 'Microsoft.DocumentDB/databaseAccounts@2026-03-15' = {
       }
     }
 
+    // Sharded like `clicks` rather than left unsharded, on the field every record carries
+    // (DestinationStore always writes `arn`; a test checks it). A shard key cannot be added to an
+    // existing collection: an account deployed before it needs the (audit-only) collection dropped
+    // first (see the README).
     resource destinations 'collections' = {
       name: destinationsCollectionName
       properties: {
         resource: {
           id: destinationsCollectionName
+          shardKey: {
+            arn: 'Hash'
+          }
           indexes: [
             { key: { keys: ['_id'] } }
           ]

@@ -28,10 +28,10 @@ public sealed class LocalMongoServer : IAsyncDisposable
     private int _nextReplyId;
     private bool _disposed;
 
-    private LocalMongoServer(ILogger logger, TimeProvider time)
+    private LocalMongoServer(LocalMongoServerOptions options)
     {
-        _logger = logger;
-        _dispatcher = new CommandDispatcher(new InMemoryStore(), new CursorRegistry(time), new FailCommandPoint(), time, logger);
+        _logger = options.Logger ?? NullLogger.Instance;
+        _dispatcher = new CommandDispatcher(new InMemoryStore(), new CursorRegistry(options.Time), new FailCommandPoint(), options, _logger);
     }
 
     /// <summary>The TCP port on 127.0.0.1 (the free port chosen when started with port 0).</summary>
@@ -48,14 +48,19 @@ public sealed class LocalMongoServer : IAsyncDisposable
 
     /// <summary>Starts listening on 127.0.0.1 (port 0 = any free port).</summary>
     public static Task<LocalMongoServer> StartAsync(int port = 0, ILogger? logger = null, CancellationToken ct = default) =>
-        StartAsync(port, logger, TimeProvider.System, ct);
+        StartAsync(new LocalMongoServerOptions { Port = port, Logger = logger }, ct);
 
     /// <summary>Starts listening with a clock of the caller's: fail-point blocks and cursor timeouts follow it (tests pass a fake one).</summary>
-    public static async Task<LocalMongoServer> StartAsync(int port, ILogger? logger, TimeProvider time, CancellationToken ct = default)
+    public static Task<LocalMongoServer> StartAsync(int port, ILogger? logger, TimeProvider time, CancellationToken ct = default) =>
+        StartAsync(new LocalMongoServerOptions { Port = port, Logger = logger, Time = time }, ct);
+
+    /// <summary>Starts listening as <paramref name="options"/> say (e.g. without fail points, or advertising an older server).</summary>
+    public static async Task<LocalMongoServer> StartAsync(LocalMongoServerOptions options, CancellationToken ct = default)
     {
-        ArgumentNullException.ThrowIfNull(time);
-        var server = new LocalMongoServer(logger ?? NullLogger.Instance, time);
-        await server.ListenAsync(port, ct).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var server = new LocalMongoServer(options);
+        await server.ListenAsync(options.Port, ct).ConfigureAwait(false);
         return server;
     }
 

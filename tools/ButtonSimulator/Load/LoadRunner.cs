@@ -20,8 +20,15 @@ internal sealed record LoadSummary(DeliveryStatistics Statistics, TimeSpan Elaps
     public double AchievedClicksPerSecond => Elapsed.TotalSeconds > 0 ? Statistics.Sent / Elapsed.TotalSeconds : 0;
 }
 
+/// <summary>Told of every delivery with the messages it carried, so a caller can account for each click by its trace id.</summary>
+internal interface IDeliveryLedger
+{
+    void Record(IReadOnlyList<IotMessage> messages, DeliveryReport report);
+}
+
 /// <summary>Generates clicks from simulated buttons on schedule and delivers them like the topic rule.</summary>
-internal sealed class LoadRunner(HttpActionSender sender, LoadSettings settings, TimeProvider time)
+/// <param name="ledger">Optional: receives every delivery's messages and report (the reliability suite reconciles them with the store).</param>
+internal sealed class LoadRunner(HttpActionSender sender, LoadSettings settings, TimeProvider time, IDeliveryLedger? ledger = null)
 {
     public DeliveryStatistics Statistics { get; } = new();
 
@@ -51,7 +58,9 @@ internal sealed class LoadRunner(HttpActionSender sender, LoadSettings settings,
             await inFlight.WaitAsync(CancellationToken.None);
             try
             {
-                Statistics.Record(await sender.SendAsync(messages, asBatch, abort, acrossTopics));
+                var report = await sender.SendAsync(messages, asBatch, abort, acrossTopics);
+                Statistics.Record(report);
+                ledger?.Record(messages, report);
             }
             finally
             {

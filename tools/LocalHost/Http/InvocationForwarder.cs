@@ -34,6 +34,10 @@ internal sealed partial class InvocationForwarder : IDisposable
         UseCookies = false,
         ActivityHeadersPropagator = null,
         ConnectTimeout = TimeSpan.FromSeconds(15),
+        // Kestrel accepts header values in UTF-8 (e.g. a zero-width space before a token) and hands them to the
+        // application decoded; sending them on as the same UTF-8 bytes gives the worker's Kestrel the value the client
+        // sent. Without this HttpClient refuses any non-ASCII value and a client's odd header became a 502.
+        RequestHeaderEncodingSelector = static (_, _) => System.Text.Encoding.UTF8,
     }, disposeHandler: true);
 
     public InvocationForwarder(IHttpForwarder forwarder, Func<WorkerSession?> currentSession, ILogger logger)
@@ -45,6 +49,15 @@ internal sealed partial class InvocationForwarder : IDisposable
 
     public async Task ForwardAsync(HttpContext context, LoadedFunction function)
     {
+        var transferEncoding = context.Request.Headers.TransferEncoding;
+        if (RequestFraming.HasUnsupportedTransferCoding(transferEncoding))
+        {
+            string codings = transferEncoding!;
+            LogTransferCodingRefused(_logger, function.Name, codings);
+            await ProblemResponses.TransferCodingNotImplementedAsync(context).ConfigureAwait(false);
+            return;
+        }
+
         var session = _currentSession();
         if (session is null || !session.TryGetFunction(function.Name, out var loaded))
         {
@@ -98,7 +111,26 @@ internal sealed partial class InvocationForwarder : IDisposable
             error = ForwarderError.RequestCanceled;
         }
 
-        if (!transformer.ResponseReceived)
+        // The client's own body failed (malformed chunked framing, shorter than its Content-Length, too slow): that is
+        // the client's fault, answered with the status Kestrel gives it, never as a worker failure.
+        var clientFault = error == ForwarderError.RequestBodyClient
+            ? RequestFraming.ClientFaultStatus(context.GetForwarderErrorFeature()?.Exception) ?? StatusCodes.Status400BadRequest
+            : (int?)null;
+        if (clientFault is { } faultStatus)
+        {
+            if (!invocation.IsCompleted)
+            {
+                session.Cancel(invocationId);
+            }
+
+            var reason = context.GetForwarderErrorFeature()?.Exception?.GetBaseException();
+            LogClientBodyFault(_logger, function.Name, invocationId, faultStatus, reason?.Message);
+            if (!context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
+            {
+                await ProblemResponses.BadRequestBodyAsync(context, faultStatus, invocationId).ConfigureAwait(false);
+            }
+        }
+        else if (!transformer.ResponseReceived)
         {
             // The worker's HTTP side never answered: the function cannot have produced a response.
             if (!invocation.IsCompleted)
@@ -150,7 +182,11 @@ internal sealed partial class InvocationForwarder : IDisposable
         }
 
         var elapsed = Stopwatch.GetElapsedTime(started);
-        if (context.RequestAborted.IsCancellationRequested && !invocation.IsCompleted)
+        if (clientFault is not null)
+        {
+            // Already logged: the invocation was cancelled for the client's fault, not failed by the function.
+        }
+        else if (context.RequestAborted.IsCancellationRequested && !invocation.IsCompleted)
         {
             LogClientDisconnected(_logger, function.Name, invocationId, elapsed.TotalMilliseconds);
         }
@@ -222,6 +258,14 @@ internal sealed partial class InvocationForwarder : IDisposable
     [LoggerMessage(EventId = 44, Level = LogLevel.Information,
         Message = "Client disconnected from 'Functions.{FunctionName}' (Id={InvocationId}, Duration={DurationMs:0}ms); the worker was asked to cancel it")]
     private static partial void LogClientDisconnected(ILogger logger, string functionName, string invocationId, double durationMs);
+
+    [LoggerMessage(EventId = 45, Level = LogLevel.Information,
+        Message = "The client's request body for 'Functions.{FunctionName}' (Id={InvocationId}) could not be read; answered {Status}: {Reason}")]
+    private static partial void LogClientBodyFault(ILogger logger, string functionName, string invocationId, int status, string? reason);
+
+    [LoggerMessage(EventId = 46, Level = LogLevel.Information,
+        Message = "Refused a request for 'Functions.{FunctionName}' with Transfer-Encoding '{TransferEncoding}': only chunked is implemented (501)")]
+    private static partial void LogTransferCodingRefused(ILogger logger, string functionName, string transferEncoding);
 
     [LoggerMessage(EventId = 43, Level = LogLevel.Error,
         Message = "Forwarding 'Functions.{FunctionName}' (Id={InvocationId}) to the worker failed: {Error} {Reason}")]

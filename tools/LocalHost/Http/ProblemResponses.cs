@@ -11,6 +11,8 @@ internal static class ProblemResponses
     public const string FunctionFailedType = "urn:localhost:problem:function-failed";
     public const string WorkerUnavailableType = "urn:localhost:problem:worker-unavailable";
     public const string WorkerUnreachableType = "urn:localhost:problem:worker-unreachable";
+    public const string BadRequestBodyType = "urn:localhost:problem:bad-request-body";
+    public const string TransferCodingNotImplementedType = "urn:localhost:problem:transfer-coding-not-implemented";
 
     public static Task FunctionFailedAsync(HttpContext context, string invocationId) =>
         WriteAsync(context, StatusCodes.Status500InternalServerError, FunctionFailedType,
@@ -26,6 +28,20 @@ internal static class ProblemResponses
     public static Task WorkerUnreachableAsync(HttpContext context, string invocationId) =>
         WriteAsync(context, StatusCodes.Status502BadGateway, WorkerUnreachableType,
             "The Functions worker did not answer.", "LocalHost could not exchange the request with the worker; its log has the details.", invocationId);
+
+    /// <summary>The client's body broke off, was framed wrongly or came too slowly: the status Kestrel gives it.</summary>
+    public static Task BadRequestBodyAsync(HttpContext context, int status, string invocationId) =>
+        WriteAsync(context, status, BadRequestBodyType,
+            status == StatusCodes.Status408RequestTimeout ? "Request body too slow." : "Malformed request body.",
+            status == StatusCodes.Status408RequestTimeout
+                ? "The request body did not arrive in time."
+                : "The request body could not be read: its framing is malformed or it ended before its declared length.",
+            invocationId);
+
+    public static Task TransferCodingNotImplementedAsync(HttpContext context) =>
+        WriteAsync(context, StatusCodes.Status501NotImplemented, TransferCodingNotImplementedType,
+            "Transfer coding not implemented.",
+            "Only the chunked transfer coding is understood; send the body with Content-Length, or Transfer-Encoding: chunked alone.", null);
 
     private static Task WriteAsync(HttpContext context, int status, string type, string title, string detail, string? invocationId)
     {

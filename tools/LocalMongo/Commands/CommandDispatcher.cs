@@ -19,9 +19,6 @@ internal sealed class CommandDispatcher
     public const int MaxMessageSizeBytes = 48_000_000;
     public const int MaxWriteBatchSize = 100_000;
 
-    /// <summary>MongoDB 7.0, the newest server version Cosmos DB for MongoDB offers.</summary>
-    public const int MaxWireVersion = 21;
-
     // Real mongod commands this stand-in does not implement: answered NotImplemented (238) so nobody
     // mistakes them for typos, where an unknown name gets mongod's CommandNotFound (59).
     private static readonly HashSet<string> RealButUnimplemented = new(StringComparer.Ordinal)
@@ -40,21 +37,28 @@ internal sealed class CommandDispatcher
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public CommandDispatcher(InMemoryStore store, CursorRegistry cursors, FailCommandPoint failPoint, TimeProvider time, ILogger logger)
+    public CommandDispatcher(InMemoryStore store, CursorRegistry cursors, FailCommandPoint failPoint, LocalMongoServerOptions options, ILogger logger)
     {
         _failPoint = failPoint;
-        _time = time;
+        _time = options.Time;
         _logger = logger;
         _queries = new QueryCommands(store, cursors);
-        ICommandFamily[] families =
+        List<ICommandFamily> families =
         [
-            new ServerCommands(store, time),
-            new FailPointCommands(failPoint, logger),
+            new ServerCommands(store, options),
             new CollectionCommands(store, cursors),
             new IndexCommands(store, cursors),
             new WriteCommands(store),
             _queries,
         ];
+
+        // Without fail points the command is simply not registered, so it gets mongod's own answer for a server
+        // started without enableTestCommands: no such command (59, CommandNotFound).
+        if (options.FailPoints)
+        {
+            families.Add(new FailPointCommands(failPoint, logger));
+        }
+
         foreach (var family in families)
         {
             foreach (var name in family.Names)

@@ -1,10 +1,11 @@
+using System.Globalization;
 using MongoDB.Bson;
 
 namespace LocalMongo.Commands;
 
 /// <summary>
 /// mongod's <c>failCommand</c> fail point, configured with the same test command:
-/// <c>{ configureFailPoint: "failCommand", mode: "alwaysOn" | "off" | { times: n } | { skip: n },
+/// <c>{ configureFailPoint: "failCommand", mode: "alwaysOn" | "off" | { times: n } | { skip: n } | { activationProbability: p },
 /// data: { failCommands: [...], errorCode, closeConnection, blockConnection, blockTimeMS,
 /// writeConcernError, errorLabels, appName } }</c>. Two LocalMongo extensions, which a real mongod ignores:
 /// <c>data.errmsg</c> replaces mongod's fixed message (Cosmos DB puts <c>RetryAfterMs=n</c> there), and
@@ -27,6 +28,9 @@ internal sealed class FailCommandPoint
         AlwaysOn,
         Times,
         Skip,
+
+        /// <summary>mongod's "random" mode: each matching command fires with the configured probability.</summary>
+        Random,
     }
 
     /// <summary>Applies a configureFailPoint command; the reply carries how often the point fired before.</summary>
@@ -51,8 +55,23 @@ internal sealed class FailCommandPoint
                 newMode = Mode.Skip;
                 value = skip.ToInt64();
                 break;
-            case BsonDocument d when d.Contains("activationProbability"):
-                throw new CommandException(ErrorCodes.NotImplemented, "LocalMongo (a local stand-in, not MongoDB) does not implement activationProbability");
+            case BsonDocument d when d.TryGetValue("activationProbability", out var probability):
+                // As mongod parses it: any number in [0, 1], kept as a fraction of int.MaxValue and compared with a
+                // uniformly drawn non-negative int on every matching command.
+                if (!probability.IsNumeric)
+                {
+                    throw new CommandException(ErrorCodes.TypeMismatch, "the 'activationProbability' option to 'mode' must be a double between 0 and 1");
+                }
+
+                var p = probability.ToDouble();
+                if (!(p is >= 0 and <= 1))
+                {
+                    throw new CommandException(ErrorCodes.BadValue, string.Create(CultureInfo.InvariantCulture, $"activationProbability must be between 0.0 and 1.0; found {p}"));
+                }
+
+                newMode = Mode.Random;
+                value = (long)(int.MaxValue * p);
+                break;
             default:
                 throw new CommandException(ErrorCodes.BadValue, "'mode' must be one of 'off', 'alwaysOn', 'times', and 'skip'");
         }
@@ -98,6 +117,8 @@ internal sealed class FailCommandPoint
                     }
 
                     break;
+                case Mode.Random when Random.Shared.Next() >= _modeValue:
+                    return null;
             }
 
             _timesEntered++;

@@ -4,7 +4,7 @@ using MongoDB.Bson;
 namespace LocalMongo.Commands;
 
 /// <summary>Handshake and server-level commands: what MongoDB.Driver sends when it connects and monitors a server.</summary>
-internal sealed class ServerCommands(InMemoryStore store, TimeProvider time) : ICommandFamily
+internal sealed class ServerCommands(InMemoryStore store, LocalMongoServerOptions options) : ICommandFamily
 {
     public IReadOnlyCollection<string> Names { get; } = ["hello", "isMaster", "ismaster", "ping", "buildInfo", "buildinfo", "endSessions", "listDatabases"];
 
@@ -40,28 +40,33 @@ internal sealed class ServerCommands(InMemoryStore store, TimeProvider time) : I
             { "maxBsonObjectSize", CommandDispatcher.MaxBsonObjectSize },
             { "maxMessageSizeBytes", CommandDispatcher.MaxMessageSizeBytes },
             { "maxWriteBatchSize", CommandDispatcher.MaxWriteBatchSize },
-            { "localTime", new BsonDateTime(time.GetUtcNow().UtcDateTime) },
+            { "localTime", new BsonDateTime(options.Time.GetUtcNow().UtcDateTime) },
             { "connectionId", connection.Id },
             { "minWireVersion", 0 },
-            { "maxWireVersion", CommandDispatcher.MaxWireVersion },
+            { "maxWireVersion", options.MaxWireVersion },
             { "readOnly", false },
             { "ok", 1.0 },
         });
         return reply;
     }
 
-    private static BsonDocument BuildInfo() => new()
+    private BsonDocument BuildInfo()
     {
-        { "version", "7.0.0" },
-        { "gitVersion", "localmongo-in-memory-stand-in" },
-        { "versionArray", new BsonArray { 7, 0, 0, 0 } },
-        { "bits", 64 },
-        { "debug", false },
-        { "maxBsonObjectSize", CommandDispatcher.MaxBsonObjectSize },
-        { "storageEngines", new BsonArray { "inMemory" } },
-        { "javascriptEngine", "none" },
-        { "ok", 1.0 },
-    };
+        var version = LocalMongoServerOptions.ServerVersionFor(options.MaxWireVersion);
+        var parts = version.Split('.').Select(p => int.Parse(p, System.Globalization.CultureInfo.InvariantCulture));
+        return new BsonDocument
+        {
+            { "version", version },
+            { "gitVersion", "localmongo-in-memory-stand-in" },
+            { "versionArray", new BsonArray(parts.Append(0)) },
+            { "bits", 64 },
+            { "debug", false },
+            { "maxBsonObjectSize", CommandDispatcher.MaxBsonObjectSize },
+            { "storageEngines", new BsonArray { "inMemory" } },
+            { "javascriptEngine", "none" },
+            { "ok", 1.0 },
+        };
+    }
 
     private BsonDocument ListDatabases()
     {
