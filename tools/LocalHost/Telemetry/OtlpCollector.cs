@@ -8,8 +8,8 @@ namespace LocalHost.Telemetry;
 /// <summary>
 /// OTLP/gRPC collector endpoints on LocalHost's gRPC server: the worker's OTLP exporter (standard
 /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>, set by LocalHost for the worker it launches) sends its metrics, traces and logs
-/// here, exactly as it would to an OpenTelemetry Collector. Metrics and spans are kept in <see cref="WorkerTelemetry"/>;
-/// log records are accepted and dropped (LocalHost prints the worker's logs as the host relays them).
+/// here, exactly as it would to an OpenTelemetry Collector. Metrics, spans and log records are kept in
+/// <see cref="WorkerTelemetry"/> (LocalHost prints the worker's logs as the host relays them, not these).
 /// </summary>
 internal sealed class OtlpMetricsService(WorkerTelemetry telemetry) : MetricsService.MetricsServiceBase
 {
@@ -39,8 +39,16 @@ internal sealed class OtlpTraceService(WorkerTelemetry telemetry) : TraceService
     }
 }
 
-internal sealed class OtlpLogsService : LogsService.LogsServiceBase
+internal sealed class OtlpLogsService(WorkerTelemetry telemetry) : LogsService.LogsServiceBase
 {
-    public override Task<ExportLogsServiceResponse> Export(ExportLogsServiceRequest request, ServerCallContext context) =>
-        Task.FromResult(new ExportLogsServiceResponse());
+    public override Task<ExportLogsServiceResponse> Export(ExportLogsServiceRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        foreach (var resource in request.ResourceLogs)
+        {
+            telemetry.Add(resource);
+        }
+
+        return Task.FromResult(new ExportLogsServiceResponse());
+    }
 }

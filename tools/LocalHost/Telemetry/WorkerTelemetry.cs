@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using LocalHost.Otlp.Common;
+using LocalHost.Otlp.Logs;
 using LocalHost.Otlp.Metrics;
 using LocalHost.Otlp.Trace;
 
@@ -8,14 +9,17 @@ namespace LocalHost.Telemetry;
 
 /// <summary>
 /// What the worker exported to LocalHost over OTLP: the latest value of every metric series (cumulative, as the OTLP
-/// exporter sends by default; delta points are added up) and the most recent spans. Thread-safe; bounded.
+/// exporter sends by default; delta points are added up), the most recent spans and log records. Thread-safe; bounded.
 /// </summary>
 public sealed class WorkerTelemetry
 {
     private const int SpansKept = 2_000;
+    private const int LogsKept = 2_000;
 
     private readonly ConcurrentDictionary<string, Series> _series = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<ReceivedSpan> _spans = new();
+    private readonly ConcurrentQueue<ReceivedLog> _logs = new();
+    private long _logRecords;
 
     /// <summary>How many metric export calls arrived (a test can wait for the first).</summary>
     public long MetricExports => Interlocked.Read(ref _metricExports);
@@ -24,6 +28,12 @@ public sealed class WorkerTelemetry
 
     /// <summary>The most recent spans (at most <see cref="SpansKept"/>), oldest first.</summary>
     public IReadOnlyList<ReceivedSpan> Spans => [.. _spans];
+
+    /// <summary>The most recent log records (at most <see cref="LogsKept"/>), oldest first.</summary>
+    public IReadOnlyList<ReceivedLog> Logs => [.. _logs];
+
+    /// <summary>How many log records arrived in all (kept or not).</summary>
+    public long LogRecords => Interlocked.Read(ref _logRecords);
 
     /// <summary>Total of counter <paramref name="name"/> over its series whose attributes include <paramref name="attribute"/> (key=value), if given.</summary>
     public long Total(string name, string? attribute = null)
@@ -92,6 +102,21 @@ public sealed class WorkerTelemetry
         }
     }
 
+    internal void Add(ResourceLogs resource)
+    {
+        foreach (var scope in resource.ScopeLogs)
+        {
+            foreach (var record in scope.LogRecords)
+            {
+                Interlocked.Increment(ref _logRecords);
+                _logs.Enqueue(new ReceivedLog(scope.Scope?.Name ?? string.Empty, (int)record.SeverityNumber, Render(record.Body)));
+                while (_logs.Count > LogsKept && _logs.TryDequeue(out _))
+                {
+                }
+            }
+        }
+    }
+
     private void Record(string name, IEnumerable<KeyValue> attributes, ulong start, long value, bool delta)
     {
         var rendered = attributes.Select(a => a.Key + "=" + Render(a.Value)).Order(StringComparer.Ordinal).ToArray();
@@ -147,3 +172,6 @@ public sealed class WorkerTelemetry
 /// <summary>One span as the worker exported it (attribute values rendered as text; arrays comma-separated).</summary>
 public sealed record ReceivedSpan(
     string Scope, string Name, string TraceId, string SpanId, string ParentSpanId, string Kind, IReadOnlyDictionary<string, string> Attributes);
+
+/// <summary>One log record as the worker exported it: its scope (the logger category), OTLP severity number (9 = Information, 13 = Warning) and body.</summary>
+public sealed record ReceivedLog(string Scope, int Severity, string Body);
