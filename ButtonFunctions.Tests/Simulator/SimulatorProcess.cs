@@ -21,12 +21,41 @@ internal sealed class SimulatorProcess : IDisposable
     private readonly Process _process;
     private readonly Task<string> _stdout;
     private readonly Task<string> _stderr;
+    private readonly StringWriter _stdoutSoFar = new();
+    private readonly StringWriter _stderrSoFar = new();
 
     private SimulatorProcess(Process process)
     {
         _process = process;
-        _stdout = process.StandardOutput.ReadToEndAsync();
-        _stderr = process.StandardError.ReadToEndAsync();
+        _stdout = CopyAsync(process.StandardOutput, _stdoutSoFar);
+        _stderr = CopyAsync(process.StandardError, _stderrSoFar);
+    }
+
+    /// <summary>Reads a stream to its end, keeping what arrived so far readable (for a process that never exits).</summary>
+    private static async Task<string> CopyAsync(StreamReader reader, StringWriter soFar)
+    {
+        var buffer = new char[4096];
+        int read;
+        while ((read = await reader.ReadAsync(buffer)) > 0)
+        {
+            lock (soFar)
+            {
+                soFar.Write(buffer, 0, read);
+            }
+        }
+
+        lock (soFar)
+        {
+            return soFar.ToString();
+        }
+    }
+
+    private static string SoFar(StringWriter writer)
+    {
+        lock (writer)
+        {
+            return writer.ToString();
+        }
     }
 
     public int Id => _process.Id;
@@ -82,10 +111,11 @@ internal sealed class SimulatorProcess : IDisposable
         {
             await _process.WaitForExitAsync().WaitAsync(Deadline);
         }
-        catch (TimeoutException)
+        catch (TimeoutException e)
         {
             _process.Kill(entireProcessTree: true);
-            throw;
+            // What it printed is the only clue to why it did not stop.
+            throw new TimeoutException(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"the simulator did not exit within {Deadline.TotalSeconds:0} s\n--- stdout so far\n{SoFar(_stdoutSoFar)}\n--- stderr so far\n{SoFar(_stderrSoFar)}"), e);
         }
 
         return new SimulatorResult(_process.ExitCode, await _stdout, await _stderr);
