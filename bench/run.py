@@ -138,7 +138,8 @@ def http(method: str, url: str, body: bytes | None = None, headers: dict[str, st
 class LocalHostRun:
     """LocalHost (+ worker + LocalIssuer) against the standalone LocalMongo, on a free port, with its own credentials folder."""
 
-    def __init__(self, name: str, mongo_uri: str, database: str, logdir: Path, log_level: str, extra_env: dict[str, str] | None = None):
+    def __init__(self, name: str, mongo_uri: str, database: str, logdir: Path, log_level: str, extra_env: dict[str, str] | None = None,
+                 telemetry: str = "off"):
         self.port = free_port()
         self.credentials_dir = Path(tempfile.mkdtemp(prefix="bench-credentials-"))
         env = dict(os.environ)
@@ -151,6 +152,9 @@ class LocalHostRun:
         self.service = Service(name, [
             "dotnet", str(LOCALHOST_DLL), "--port", str(self.port), "--issuer-port", "0",
             "--credentials-dir", str(self.credentials_dir), "--log-level", log_level, "--configuration", CONFIGURATION,
+            # off: the worker exports no telemetry at all; otlp: it exports metrics, traces and logs to LocalHost's
+            # OTLP collector (every second, more often than Azure Monitor's default) and LocalHost prints its summary.
+            "--metrics-summary", "0" if telemetry == "off" else "10",
         ], env, logdir)
         self.base = f"http://127.0.0.1:{self.port}"
         self.worker_pid = 0
@@ -203,6 +207,9 @@ class Bench:
 
     # --- time budget ---------------------------------------------------------------------------------------------
     def within_budget(self, phase: str, needs: float) -> bool:
+        if self.args.phases and phase not in self.args.phases:
+            self.results["phases"][phase] = {"skipped": "not selected (--phases)"}
+            return False
         spent = time.monotonic() - self.started
         if spent + needs > self.args.budget:
             warn(f"skipping '{phase}': {spent:.0f} s spent, it needs about {needs:.0f} s more than the {self.args.budget} s budget allows", self.warnings)
@@ -401,7 +408,7 @@ class Bench:
         }
 
     def start_host(self, name: str, extra_env: dict[str, str] | None = None) -> str:
-        self.host = LocalHostRun(name, self.mongo_uri, f"bench_{uuid.uuid4().hex[:8]}", self.logdir, self.args.log_level, extra_env)
+        self.host = LocalHostRun(name, self.mongo_uri, f"bench_{uuid.uuid4().hex[:8]}", self.logdir, self.args.log_level, extra_env, self.args.telemetry)
         self.host.wait_ready()
         return self.host.token()
 
@@ -610,7 +617,7 @@ def table(r: dict) -> str:
     check = p.get("open_loop_self_check", {})
     head = (f"ButtonFunctions bench, {r['started_utc']} — {m['cores']} cores ({m['cpu']}), {m['memory_gib']} GiB, .NET {m['dotnet']}, commit {m['commit']}; "
             f"load average {r['load_average_start'][0]} at start, {r.get('load_average_end', ['?'])[0]} at end; "
-            f"Release, LocalHost log level {r['settings']['log_level']}, wrk -t{r['settings']['threads']} -c{r['settings']['connections']}, "
+            f"Release, LocalHost log level {r['settings']['log_level']}, telemetry {r['settings'].get('telemetry', 'off')}, wrk -t{r['settings']['threads']} -c{r['settings']['connections']}, "
             f"{r['settings']['warmup']} s warm-up + {r['settings']['duration']} s per figure; open-loop self-check: "
             f"{'kept the schedule' if check.get('scheduleKept') else 'FAILED'}"
             + (f" ({check.get('sent')} of {check.get('scheduled')} sent over {check.get('connections')} connections, p50 {check.get('fromSend', {}).get('p50_ms')} ms "
@@ -635,6 +642,10 @@ def main() -> int:
     parser.add_argument("--log-level", default="Warning", help="LocalHost --log-level (default Warning)")
     parser.add_argument("--budget", type=int, default=600, help="no phase starts that would end past this many seconds (default 600)")
     parser.add_argument("--read-api-timeout", type=int, default=240, help="seconds allowed for bench/read-api.sh (default 240)")
+    parser.add_argument("--telemetry", choices=("off", "otlp"), default="off",
+                        help="off (default): the worker exports nothing; otlp: it exports over OTLP to LocalHost's collector, to measure the telemetry's cost")
+    parser.add_argument("--phases", type=lambda v: [x.strip() for x in v.split(",") if x.strip()], default=[],
+                        help="only these phases, comma-separated (e.g. singles_saturation); default all")
     parser.add_argument("--output", default=str(BENCH / "results.json"))
     parser.add_argument("--quick", action="store_true", help="a short run to try the script: 3 s figures, 1 s warm-up, 2 launches")
     args = parser.parse_args()

@@ -120,6 +120,53 @@ param keyVaultSoftDeleteRetentionInDays int = 7
 @description('Key Vault purge protection (recommended in production; irreversible, and `azd down --purge` then cannot purge the vault).')
 param keyVaultEnablePurgeProtection bool = false
 
+// ---------- alerts (README, "Operations": what each rule means and what to do when it fires) ----------
+
+@description('E-mail address alerts are sent to (an action group); empty = none is created and the rules only show in the portal.')
+param alertEmailAddress string = ''
+
+@description('Alert when more than alertServerErrorPercent % of requests answer 5xx within 15 minutes.')
+param alertServerErrorsEnabled bool = true
+
+@description('Percentage of 5xx answers that fires the 5xx alert.')
+@minValue(1)
+@maxValue(100)
+param alertServerErrorPercent int = 5
+
+@description('Alert when more than alertNotStoredPercent % of click requests answer 429/503 (clicks not stored yet) within 15 minutes.')
+param alertNotStoredEnabled bool = true
+
+@description('Percentage of 429/503 answers that fires the 429/503 alert.')
+@minValue(1)
+@maxValue(100)
+param alertNotStoredPercent int = 5
+
+@description('Requests a 15-minute window needs before the rate alerts judge it (one failure of two requests is not an outage).')
+@minValue(1)
+param alertMinimumRequests int = 10
+
+@description('Alert on a spike of requests refused by the token check. Off by default: public endpoints see scanners.')
+param alertAuthFailuresEnabled bool = false
+
+@description('Refused requests in 15 minutes that make a spike.')
+@minValue(1)
+param alertAuthFailuresPer15Minutes int = 100
+
+@description('Alert when no click arrives for alertNoClicksHours. Off by default: how long silence is normal depends on the buttons\' use.')
+param alertNoClicksEnabled bool = false
+
+@description('Hours without a click before the no-clicks alert fires (at most 24: the longest window a log search alert is documented to accept, docs/operations.md).')
+@minValue(1)
+@maxValue(24)
+param alertNoClicksHours int = 24
+
+@description('Alert on Cosmos DB throttling (requests answered 429). Off by default: some 429s are normal use of provisioned throughput, and the app retries them.')
+param alertCosmosThrottlingEnabled bool = false
+
+@description('Cosmos DB 429 answers in 5 minutes that fire the throttling alert.')
+@minValue(1)
+param alertCosmosThrottledPer5Minutes int = 100
+
 // ---------- name overrides (empty = derived from abbreviations.json and the resource token) ----------
 
 @description('Resource group name override.')
@@ -309,6 +356,45 @@ module api 'app/api.bicep' = {
   ]
 }
 
+module alerts 'app/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    applicationInsightsName: names.applicationInsights
+    cosmosAccountName: names.cosmos
+    location: location
+    tags: tags
+    emailAddress: alertEmailAddress
+    settings: {
+      serverErrors: { enabled: alertServerErrorsEnabled, percent: alertServerErrorPercent, minimumRequests: alertMinimumRequests }
+      notStored: { enabled: alertNotStoredEnabled, percent: alertNotStoredPercent, minimumRequests: alertMinimumRequests }
+      authFailures: { enabled: alertAuthFailuresEnabled, per15Minutes: alertAuthFailuresPer15Minutes }
+      noClicks: { enabled: alertNoClicksEnabled, hours: alertNoClicksHours }
+      cosmosThrottling: { enabled: alertCosmosThrottlingEnabled, per5Minutes: alertCosmosThrottledPer5Minutes }
+    }
+  }
+  // Names are passed (not outputs) so what-if can predict the rules; hence explicit ordering.
+  dependsOn: [
+    monitoring
+    cosmos
+  ]
+}
+
+module workbook 'app/workbook.bicep' = {
+  name: 'workbook'
+  scope: rg
+  params: {
+    applicationInsightsName: names.applicationInsights
+    cosmosAccountName: names.cosmos
+    location: location
+    tags: tags
+  }
+  dependsOn: [
+    monitoring
+    cosmos
+  ]
+}
+
 var functionUrl = 'https://${api.outputs.defaultHostName}'
 
 output AZURE_LOCATION string = location
@@ -328,3 +414,4 @@ output AZURE_COSMOS_DATABASE_NAME string = cosmos.outputs.databaseName
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output AZURE_USER_ASSIGNED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
+output AZURE_WORKBOOK_ID string = workbook.outputs.workbookId

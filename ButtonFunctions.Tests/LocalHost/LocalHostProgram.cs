@@ -46,7 +46,8 @@ internal sealed class LocalHostProgram : IDisposable
 
     /// <param name="port">The front end's port (0 = any free one).</param>
     /// <param name="credentialsDirectory">A directory shared with other runs of the test; by default a temporary one of this run's own.</param>
-    public static LocalHostProgram Start(string appDirectory, int port = 0, string? credentialsDirectory = null)
+    /// <param name="arguments">More command-line options (e.g. <c>--metrics-summary 1</c>).</param>
+    public static LocalHostProgram Start(string appDirectory, int port = 0, string? credentialsDirectory = null, IEnumerable<string>? arguments = null)
     {
         var owns = credentialsDirectory is null;
         credentialsDirectory ??= Directory.CreateTempSubdirectory("localhost-credentials-").FullName;
@@ -58,6 +59,11 @@ internal sealed class LocalHostProgram : IDisposable
             UseShellExecute = false,
         };
         foreach (var arg in (string[])[dll, "--port", port.ToString(CultureInfo.InvariantCulture), "--issuer-port", "0", "--credentials-dir", credentialsDirectory, "--app-directory", appDirectory])
+        {
+            startInfo.ArgumentList.Add(arg);
+        }
+
+        foreach (var arg in arguments ?? [])
         {
             startInfo.ArgumentList.Add(arg);
         }

@@ -1,5 +1,6 @@
 using System.Net;
 using LocalHost.Http;
+using LocalHost.Telemetry;
 using LocalHost.Worker;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -32,6 +33,8 @@ public sealed partial class FunctionsLocalHost : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly WorkerStreamBroker _broker = new();
     private readonly WorkerLogRelay _logRelay;
+    private readonly WorkerTelemetry _telemetry = new();
+    private MetricsSummary? _summary;
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private WebApplication? _grpcServer;
@@ -40,6 +43,7 @@ public sealed partial class FunctionsLocalHost : IAsyncDisposable
     private Uri _grpcUri = null!;
     private volatile WorkerSession? _session;
     private Task _supervisor = Task.CompletedTask;
+    private IReadOnlyDictionary<string, string?>? _workerEnvironment;
     private int _disposed;
 
     private FunctionsLocalHost(FunctionsLocalHostOptions options, WorkerConfig config, IReadOnlyDictionary<string, string?> environment, ILoggerFactory loggerFactory)
@@ -63,6 +67,12 @@ public sealed partial class FunctionsLocalHost : IAsyncDisposable
 
     /// <summary>The route prefix from host.json (extensions.http.routePrefix, default "api").</summary>
     public string RoutePrefix => _config.RoutePrefix;
+
+    /// <summary>What the worker exported over OTLP (empty when <see cref="FunctionsLocalHostOptions.MetricsSummaryInterval"/> is zero).</summary>
+    public WorkerTelemetry Telemetry => _telemetry;
+
+    /// <summary>Whether the worker was given LocalHost's OTLP endpoint (false when off, or when the settings name another).</summary>
+    public bool ExportsToLocalHost { get; private set; }
 
     /// <summary>Completes when LocalHost has stopped; faults when it gave up restarting a crashing worker.</summary>
     public Task Completion => _completion.Task;
@@ -111,6 +121,42 @@ public sealed partial class FunctionsLocalHost : IAsyncDisposable
         await _front.StartAsync(ct).ConfigureAwait(false);
         BaseAddress = ListeningOn(_front);
         _supervisor = SuperviseAsync(session);
+        if (ExportsToLocalHost)
+        {
+            _summary = new MetricsSummary(_telemetry, _options.MetricsSummaryInterval, _loggerFactory.CreateLogger("LocalHost.Metrics"));
+        }
+    }
+
+    /// <summary>
+    /// The worker's environment: the app's settings, plus, when the summary is on and nothing else is configured, the
+    /// standard OTLP exporter variables pointing at LocalHost's gRPC server (the app then exports there as it would to
+    /// an OpenTelemetry Collector). Export intervals are short so the summary and tests see values within a second.
+    /// </summary>
+    private IReadOnlyDictionary<string, string?> WorkerEnvironment()
+    {
+        if (_options.MetricsSummaryInterval <= TimeSpan.Zero)
+        {
+            return _environment;
+        }
+
+        const string Endpoint = "OTEL_EXPORTER_OTLP_ENDPOINT";
+        if ((_environment.TryGetValue(Endpoint, out var configured) && !string.IsNullOrWhiteSpace(configured))
+            || (!_environment.ContainsKey(Endpoint) && !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(Endpoint))))
+        {
+            LogOtherEndpoint(_logger);
+            return _environment;
+        }
+
+        ExportsToLocalHost = true;
+        var environment = new Dictionary<string, string?>(_environment, StringComparer.Ordinal)
+        {
+            [Endpoint] = _grpcUri.AbsoluteUri.TrimEnd('/'),
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "grpc",
+            ["OTEL_METRIC_EXPORT_INTERVAL"] = "1000",
+            ["OTEL_BSP_SCHEDULE_DELAY"] = "1000",
+            ["OTEL_BLRP_SCHEDULE_DELAY"] = "1000",
+        };
+        return environment;
     }
 
     private async Task<WorkerSession> StartSessionAsync(CancellationToken ct)
@@ -118,7 +164,7 @@ public sealed partial class FunctionsLocalHost : IAsyncDisposable
         var session = new WorkerSession(_config, _broker, _logRelay, _loggerFactory.CreateLogger("LocalHost.Worker"));
         try
         {
-            await session.StartAsync(_grpcUri, _environment, _options.StartTimeout, ct).ConfigureAwait(false);
+            await session.StartAsync(_grpcUri, _workerEnvironment ??= WorkerEnvironment(), _options.StartTimeout, ct).ConfigureAwait(false);
             return session;
         }
         catch
@@ -138,6 +184,7 @@ public sealed partial class FunctionsLocalHost : IAsyncDisposable
             kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2);
         });
         builder.Services.AddSingleton(_broker);
+        builder.Services.AddSingleton(_telemetry);
         builder.Services.AddGrpc(grpc =>
         {
             grpc.MaxReceiveMessageSize = null;
@@ -145,6 +192,9 @@ public sealed partial class FunctionsLocalHost : IAsyncDisposable
         });
         var app = builder.Build();
         app.MapGrpcService<FunctionRpcService>();
+        app.MapGrpcService<OtlpMetricsService>();
+        app.MapGrpcService<OtlpTraceService>();
+        app.MapGrpcService<OtlpLogsService>();
         return app;
     }
 
@@ -282,6 +332,11 @@ public sealed partial class FunctionsLocalHost : IAsyncDisposable
         }
 
         await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_summary is not null)
+        {
+            await _summary.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (_front is not null)
         {
             await _front.StopAsync(CancellationToken.None).ConfigureAwait(false);
@@ -339,6 +394,9 @@ public sealed partial class FunctionsLocalHost : IAsyncDisposable
 
     [LoggerMessage(EventId = 7, Level = LogLevel.Critical, Message = "The worker keeps crashing; gave up after {MaxRestarts} restarts")]
     private static partial void LogGivingUp(ILogger logger, int maxRestarts);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Information, Message = "OTEL_EXPORTER_OTLP_ENDPOINT is set: the worker exports there, so LocalHost prints no metrics summary")]
+    private static partial void LogOtherEndpoint(ILogger logger);
 
     [LoggerMessage(EventId = 8, Level = LogLevel.Error, Message = "The worker supervisor failed")]
     private static partial void LogSupervisorFailed(ILogger logger, Exception exception);

@@ -23,6 +23,12 @@ public sealed class FunctionsLocalHostOptions
     /// <summary>How long the worker gets to exit after WorkerTerminate before it is killed.</summary>
     public TimeSpan ShutdownGracePeriod { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How often LocalHost prints a line of the worker's metrics while requests arrive; the worker is given LocalHost's
+    /// OTLP endpoint for them. Zero turns both off: the worker then exports nothing (no telemetry setting at all).
+    /// </summary>
+    public TimeSpan MetricsSummaryInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How many times in a row a crashed worker is restarted before LocalHost gives up.</summary>
     public int MaxRestarts { get; set; } = 3;
 
@@ -98,6 +104,11 @@ public sealed class FunctionsLocalHostOptions
         if (Port is < 0 or > 65535)
         {
             throw new InvalidOperationException($"{nameof(FunctionsLocalHostOptions)}.{nameof(Port)} must be between 0 and 65535 (0 = any free port).");
+        }
+
+        if (MetricsSummaryInterval < TimeSpan.Zero)
+        {
+            throw new InvalidOperationException($"{nameof(FunctionsLocalHostOptions)}.{nameof(MetricsSummaryInterval)} must not be negative (zero turns it off).");
         }
 
         if (MaxRestarts < 0)

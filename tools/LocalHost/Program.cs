@@ -25,6 +25,18 @@ var issuerPort = new Option<int>("--issuer-port")
     Description = "Port of the local token issuer on 127.0.0.1 when one is started (0 = any free port; 5055 falls back to any free port when taken).",
     DefaultValueFactory = _ => LocalStandIns.DefaultIssuerPort,
 };
+var metricsSummary = new Option<int>("--metrics-summary")
+{
+    Description = "Seconds between the one-line summaries of the worker's metrics printed while requests arrive (0 = off: the worker then exports no telemetry).",
+    DefaultValueFactory = _ => 10,
+};
+metricsSummary.Validators.Add(result =>
+{
+    if (result.GetValueOrDefault<int>() is < 0 or > 3600)
+    {
+        result.AddError("--metrics-summary must be between 0 (off) and 3600 seconds.");
+    }
+});
 var logLevel = new Option<LogLevel>("--log-level")
 {
     Description = "Minimum level of LocalHost's and the worker's log lines.",
@@ -33,7 +45,7 @@ var logLevel = new Option<LogLevel>("--log-level")
 
 var root = new RootCommand("LocalHost: a local stand-in for the Azure Functions host that runs the real worker.")
 {
-    port, appDirectory, configuration, credentialsDirectory, issuerPort, logLevel,
+    port, appDirectory, configuration, credentialsDirectory, issuerPort, metricsSummary, logLevel,
 };
 root.SetAction(async (parse, ct) =>
 {
@@ -51,6 +63,7 @@ root.SetAction(async (parse, ct) =>
     {
         AppDirectory = parse.GetValue(appDirectory) ?? FunctionsLocalHostOptions.FindAppDirectory(parse.GetValue(configuration)),
         Port = parse.GetValue(port),
+        MetricsSummaryInterval = TimeSpan.FromSeconds(parse.GetValue(metricsSummary)),
     };
 
     // Before anything is started or written: a second LocalHost on a busy port must not disturb the first.

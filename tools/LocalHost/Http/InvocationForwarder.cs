@@ -212,7 +212,7 @@ internal sealed partial class InvocationForwarder : IDisposable
         {
             InvocationId = invocationId,
             FunctionId = functionId,
-            TraceContext = new RpcTraceContext { TraceParent = Activity.Current?.Id ?? "" },
+            TraceContext = new RpcTraceContext { TraceParent = SampledTraceParent(Activity.Current) },
         };
 
         foreach (var (key, value) in context.Request.Query)
@@ -231,6 +231,16 @@ internal sealed partial class InvocationForwarder : IDisposable
 
         return request;
     }
+
+    /// <summary>
+    /// The invocation's parent, as the Functions host passes its own request activity: the caller's trace id (ASP.NET
+    /// Core read its <c>traceparent</c> header into the current activity) or a new one, marked sampled (flags 01).
+    /// LocalHost samples every request, as a host with sampling off does: under the worker's OpenTelemetry (sampling
+    /// follows the parent) an unsampled parent, which LocalHost's own unlistened activity would be, records nothing.
+    /// </summary>
+    internal static string SampledTraceParent(Activity? current) => current is { IdFormat: ActivityIdFormat.W3C }
+        ? $"00-{current.TraceId.ToHexString()}-{current.SpanId.ToHexString()}-01"
+        : $"00-{ActivityTraceId.CreateRandom().ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-01";
 
     public void Dispose() => _client.Dispose();
 
