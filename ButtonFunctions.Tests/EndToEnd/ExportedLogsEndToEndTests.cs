@@ -41,7 +41,7 @@ public sealed class ExportedLogsEndToEndTests(ExportedLogsAppFixture app) : ICla
             TimeSpan.FromSeconds(30), "the refused click's warning reached LocalHost's collector");
 
         var logs = app.Host.Telemetry.Logs;
-        Assert.DoesNotContain(logs, l => l.Scope.StartsWith(TelemetryApplicationBuilderExtensions.AspNetCoreLogCategory, StringComparison.Ordinal) && l.Severity < Warning);
+        Assert.DoesNotContain(logs, l => l.Scope.StartsWith(LoggingDefaults.AspNetCoreCategory, StringComparison.Ordinal) && l.Severity < Warning);
         var perCategory = logs.Where(l => l.Severity >= Information).GroupBy(l => l.Scope).ToDictionary(g => g.Key, g => g.Count());
         Assert.All(perCategory, pair => Assert.True(pair.Value < Accepted, $"{pair.Key} exported {pair.Value} lines for {Accepted} accepted requests"));
     }

@@ -13,9 +13,12 @@ namespace ButtonFunctions.Telemetry;
 /// </summary>
 public static class LoggingDefaults
 {
+    /// <summary>The category prefix of ASP.NET Core's logs (kept at Warning and above unless a setting says otherwise).</summary>
+    public const string AspNetCoreCategory = "Microsoft.AspNetCore";
+
     public static IReadOnlyDictionary<string, string?> Values { get; } = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
     {
-        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+        ["Logging:LogLevel:" + AspNetCoreCategory] = "Warning",
     };
 
     /// <summary>Puts <see cref="Values"/> first among the sources, where every later source overrides it.</summary>

@@ -8,7 +8,6 @@ using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -30,9 +29,6 @@ public static class TelemetryApplicationBuilderExtensions
     public const string AuthenticationStringSetting = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING";
     public const string OtlpEndpointSetting = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
-    /// <summary>The category prefix of ASP.NET Core's logs (kept at Warning and above).</summary>
-    public const string AspNetCoreLogCategory = "Microsoft.AspNetCore";
-
     /// <summary>MongoDB.Driver's own activity source (MongoTelemetry.ActivitySourceName, driver 3.7 and later).</summary>
     public const string MongoDriverActivitySource = "MongoDB.Driver";
 
@@ -45,10 +41,6 @@ public static class TelemetryApplicationBuilderExtensions
         builder.UseWhen<RequestTelemetryMiddleware>(static context =>
             context.FunctionDefinition.InputBindings.Values.Any(static binding =>
                 string.Equals(binding.Type, "httpTrigger", StringComparison.OrdinalIgnoreCase)));
-
-        // The ASP.NET Core integration logs every request at Information (request starting / finished, the result
-        // executed): lines per request are what the app must not write (README, "Operations"); its warnings stay.
-        builder.Logging.AddFilter(AspNetCoreLogCategory, LogLevel.Warning);
 
         var exporters = TelemetryExporters.From(builder.Configuration);
         if (exporters.None)
