@@ -78,7 +78,7 @@ export async function openLoop({ url, rate, duration, batch, token, run }) {
   let sent = 0;
   let connectionErrors = 0;
   const errorKinds = {};
-  let start = null;
+  let start = 0;
   const options = {
     url: batch === 0 ? new URL('/api/health', url).href : new URL('/api/clicks', url).href,
     method: batch === 0 ? 'GET' : 'POST',
@@ -90,9 +90,11 @@ export async function openLoop({ url, rate, duration, batch, token, run }) {
     headers: batch === 0 ? {} : { authorization: `Bearer ${token}` },
     requestGenerator: (_options, params, request, callback) => {
       const leftAt = performance.now();
-      start ??= leftAt;
-      const dueAt = start + sent * interval;
-      lags.push(leftAt - dueAt);
+      const scheduledAt = start + sent * interval;
+      lags.push(leftAt - scheduledAt);
+      // A request that left ahead of its slot (the tool's timer is not ours) is charged from when it left: counted
+      // from its slot, its latency would come out shorter than its own round trip, or negative.
+      const dueAt = Math.min(scheduledAt, leftAt);
       const n = sent++;
       let body = null;
       if (batch > 0) {
@@ -118,6 +120,8 @@ export async function openLoop({ url, rate, duration, batch, token, run }) {
       return req;
     },
   };
+  // The schedule starts when the tool is started, not when its first request happens to leave.
+  start = performance.now();
   await loadTest(options);
   // The schedule is over; the answers still owed are waited for (bounded), so that an overloaded server's slowest
   // answers count instead of being dropped. Whatever is still unanswered at the deadline is reported as unfinished.
