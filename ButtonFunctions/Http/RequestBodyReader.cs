@@ -109,14 +109,14 @@ internal static class RequestBodyReader
 /// <summary>Which Content-Type values are read as JSON.</summary>
 internal static class JsonContentType
 {
-    /// <summary>
-    /// application/json and any application/*+json, in UTF-8. A request without Content-Type is read as
-    /// JSON too: AWS always sends one, and the body is still parsed strictly, so nothing non-JSON gets in.
-    /// </summary>
     /// <summary>RFC 9110 §5.6.2 tchar, plus the one "/" between type and subtype.</summary>
     private static readonly SearchValues<char> TokenCharactersAndSlash =
         SearchValues.Create("!#$%&'*+-.^_`|~ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/");
 
+    /// <summary>
+    /// application/json and any application/*+json, in UTF-8. A request without Content-Type is read as
+    /// JSON too: AWS always sends one, and the body is still parsed strictly, so nothing non-JSON gets in.
+    /// </summary>
     public static bool IsAcceptable(string? contentType)
     {
         if (string.IsNullOrWhiteSpace(contentType))
