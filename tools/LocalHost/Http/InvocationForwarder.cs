@@ -70,7 +70,9 @@ internal sealed partial class InvocationForwarder : IDisposable
         LogExecuting(_logger, function.Name, invocationId);
 
         var invocation = session.InvokeAsync(BuildInvocationRequest(context, loaded.FunctionId, invocationId));
-        var transformer = new InvocationTransformer(invocationId, invocation);
+        var body = new FaultRecordingBody(context.Request.Body);
+        context.Request.Body = body;
+        var transformer = new InvocationTransformer(invocationId, invocation, body);
 
         // If the invocation fails before the worker's HTTP side answers (it then waits ~5 s for a function
         // context that never comes), stop waiting for HTTP and report the failure now.
@@ -114,8 +116,8 @@ internal sealed partial class InvocationForwarder : IDisposable
         // The client's own body failed (malformed chunked framing, shorter than its Content-Length, too slow): that is
         // the client's fault, answered with the status Kestrel gives it, never as a worker failure.
         var clientFault = error == ForwarderError.RequestBodyClient
-            ? RequestFraming.ClientFaultStatus(context.GetForwarderErrorFeature()?.Exception) ?? StatusCodes.Status400BadRequest
-            : (int?)null;
+            ? RequestFraming.ClientFaultStatus(context.GetForwarderErrorFeature()?.Exception) ?? body.ClientFaultStatus ?? StatusCodes.Status400BadRequest
+            : body.ClientFaultStatus;
         if (clientFault is { } faultStatus)
         {
             if (!invocation.IsCompleted)

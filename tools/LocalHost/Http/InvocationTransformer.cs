@@ -9,7 +9,7 @@ namespace LocalHost.Http;
 /// plus the <c>x-ms-invocation-id</c> header that pairs the request with its InvocationRequest, and a response
 /// held back until the invocation's outcome is known.
 /// </summary>
-internal sealed class InvocationTransformer(string invocationId, Task<InvocationResponse> invocation) : HttpTransformer
+internal sealed class InvocationTransformer(string invocationId, Task<InvocationResponse> invocation, FaultRecordingBody requestBody) : HttpTransformer
 {
     public const string InvocationIdHeader = "x-ms-invocation-id";
 
@@ -42,6 +42,14 @@ internal sealed class InvocationTransformer(string invocationId, Task<Invocation
         var original = proxyResponse.Content;
         var held = await HeldResponseBody.HoldAsync(
             await original.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), invocation, cancellationToken).ConfigureAwait(false);
+
+        if (requestBody.ClientFaultStatus is not null)
+        {
+            // The client's body broke off: whatever the worker made of it, the forwarder answers it as Kestrel would.
+            await held.DisposeAsync().ConfigureAwait(false);
+            FailureWritten = true;
+            return false;
+        }
 
         if (invocation.IsCompleted && !InvocationOutcome.Succeeded(invocation))
         {
